@@ -1,0 +1,207 @@
+// Row types as Kysely sees them. bigint columns arrive as JS bigint and dates
+// (posting dates) as 'YYYY-MM-DD' strings on both engines (see create-db.ts).
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type BigMoney = ColumnType<bigint, bigint | string, bigint | string>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export type AccountType = 'checking' | 'savings' | 'credit_card' | 'cash' | 'loan' | 'investment' | 'asset' | 'liability';
+export const ACCOUNT_TYPES: readonly AccountType[] = ['checking', 'savings', 'credit_card', 'cash', 'loan', 'investment', 'asset', 'liability'];
+export type Role = 'owner' | 'editor' | 'viewer';
+export type ClearedState = 'uncleared' | 'cleared' | 'reconciled';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'dead' | 'cancelled';
+
+export interface SystemSettingsTable {
+  key: string;
+  value: Json;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  password_hash: string;
+  is_admin: Generated<boolean>;
+  created_at: DefaultedTimestamp;
+  disabled_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  created_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  last_seen_at: DefaultedTimestamp;
+  user_agent: string | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  created_at: DefaultedTimestamp;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface LedgersTable {
+  id: Generated<string>;
+  name: string;
+  base_currency: string;
+  created_by: string | null;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface LedgerMembersTable {
+  ledger_id: string;
+  user_id: string;
+  role: Role;
+  created_at: DefaultedTimestamp;
+}
+
+export interface AccountsTable {
+  id: Generated<string>;
+  ledger_id: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  opening_balance_minor: Generated<BigMoney>;
+  opened_on: string | null;
+  closed: Generated<boolean>;
+  tx_sum_minor: Generated<BigMoney>;
+  cleared_sum_minor: Generated<BigMoney>;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface CategoryGroupsTable {
+  id: Generated<string>;
+  ledger_id: string;
+  name: string;
+  is_income: Generated<boolean>;
+  hidden: Generated<boolean>;
+  sort_order: Generated<number>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface CategoriesTable {
+  id: Generated<string>;
+  ledger_id: string;
+  group_id: string;
+  name: string;
+  hidden: Generated<boolean>;
+  sort_order: Generated<number>;
+  created_at: DefaultedTimestamp;
+}
+
+export interface PayeesTable {
+  id: Generated<string>;
+  ledger_id: string;
+  name: string;
+  created_at: DefaultedTimestamp;
+}
+
+export interface ImportBatchesTable {
+  id: Generated<string>;
+  ledger_id: string;
+  account_id: string | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface TransactionsTable {
+  id: Generated<string>;
+  ledger_id: string;
+  account_id: string;
+  posted_on: string;
+  amount_minor: BigMoney;
+  payee_id: string | null;
+  category_id: string | null;
+  notes: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  cleared_state: Generated<ClearedState>;
+  imported_id: string | null;
+  import_batch_id: string | null;
+  parent_id: string | null;
+  is_split: Generated<boolean>;
+  transfer_peer_id: string | null;
+  search_text: Generated<string>;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: DefaultedTimestamp;
+  actor_user_id: string | null;
+  ledger_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  request_id: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface JobsTable {
+  id: Generated<string>;
+  queue: Generated<string>;
+  name: string;
+  payload: Json<Record<string, unknown>>;
+  state: Generated<JobState>;
+  priority: Generated<number>;
+  run_at: DefaultedTimestamp;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  last_error: string | null;
+  result: Json | null;
+  dedupe_key: string | null;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface JobSchedulesTable {
+  name: string;
+  cron: string;
+  job_name: string;
+  queue: Generated<string>;
+  payload: Json<Record<string, unknown>>;
+  enabled: Generated<boolean>;
+  next_run_at: Timestamp;
+  last_enqueued_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface Database {
+  system_settings: SystemSettingsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  ledgers: LedgersTable;
+  ledger_members: LedgerMembersTable;
+  accounts: AccountsTable;
+  category_groups: CategoryGroupsTable;
+  categories: CategoriesTable;
+  payees: PayeesTable;
+  import_batches: ImportBatchesTable;
+  transactions: TransactionsTable;
+  audit_events: AuditEventsTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type TransactionRow = Selectable<TransactionsTable>;
+export type NewTransaction = Insertable<TransactionsTable>;
+export type TransactionUpdate = Updateable<TransactionsTable>;
+export type JobRow = Selectable<JobsTable>;

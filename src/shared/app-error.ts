@@ -1,0 +1,54 @@
+// Coded domain errors. Services throw AppError; one map (http/plugins/errors.ts)
+// turns codes into HTTP status and problem+json, and the CLI turns them into a
+// one-line reason and exit code. Nothing below the HTTP layer knows about HTTP.
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, title: 'Request is not valid' },
+  MALFORMED_REQUEST: { status: 400, title: 'Request could not be read' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Email or password is wrong' },
+  FORBIDDEN: { status: 403, title: 'Not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  CONFLICT: { status: 409, title: 'Conflict' },
+  SETUP_ALREADY_DONE: { status: 409, title: 'Setup is already complete' },
+  SETUP_TOKEN_INVALID: { status: 403, title: 'Setup token is not valid' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  UNPROCESSABLE: { status: 422, title: 'Request cannot be carried out' },
+  SPLIT_SUM_MISMATCH: { status: 422, title: 'Split parts do not sum to the transaction amount' },
+  TRANSFER_INVALID: { status: 422, title: 'Transfer is not valid' },
+  CURRENCY_MISMATCH: { status: 422, title: 'Currencies do not match' },
+  AMOUNT_OUT_OF_RANGE: { status: 422, title: 'Amount is outside the supported range' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  NOT_READY: { status: 503, title: 'Service not ready' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldProblem {
+  /** JSON pointer-ish location, e.g. "/body/amount_minor" or "/query/cursor". */
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly errors: FieldProblem[] | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message?: string, opts: { errors?: FieldProblem[]; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message ?? ERROR_CODES[code].title, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.errors = opts.errors;
+    this.details = opts.details;
+  }
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const invalid = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', `${field.split('/').pop()}: ${message}`, { errors: [{ field, message }] });
