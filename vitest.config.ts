@@ -11,13 +11,13 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: { name: 'pglite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], env: { FINHUB_TEST_ENGINE: 'pglite' } },
       },
       ...(postgres
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

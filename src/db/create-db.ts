@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PostgresDialect, sql, type KyselyPlugin } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyPlugin, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -26,6 +26,8 @@ export interface DbOptions {
   poolSize?: number;
   statementTimeoutMs?: number;
   plugins?: KyselyPlugin[];
+  /** Called after every query (metrics). */
+  onQuery?: (event: LogEvent) => void;
   applicationName?: string;
 }
 
@@ -56,7 +58,7 @@ export async function createDb(opts: DbOptions): Promise<Db> {
     });
     // An idle client losing its server must not crash the process; the pool drops it.
     pool.on('error', () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins, ...(opts.onQuery ? { log: opts.onQuery } : {}) });
     return {
       engine: 'postgres',
       kysely,
@@ -72,18 +74,13 @@ export async function createDb(opts: DbOptions): Promise<Db> {
       [pgliteTypes.DATE]: (v: string) => v,
       [pgliteTypes.NUMERIC]: (v: string) => v,
     },
-    serializers: {
-      // bigint parameters go over the wire as their decimal text.
-    },
   });
-  const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
-  let busy = 0;
+  const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins, ...(opts.onQuery ? { log: opts.onQuery } : {}) });
   return {
     engine: 'pglite',
     kysely,
-    poolStats: () => ({ total: 1, idle: busy > 0 ? 0 : 1, waiting: 0, max: 1 }),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
     close: async () => {
-      busy = 0;
       await kysely.destroy();
       if (!pglite.closed) await pglite.close();
     },

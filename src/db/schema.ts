@@ -5,6 +5,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type BigMoney = ColumnType<bigint, bigint | string, bigint | string>;
+type DefaultedMoney = ColumnType<bigint, bigint | string | undefined, bigint | string>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 
 export type AccountType = 'checking' | 'savings' | 'credit_card' | 'cash' | 'loan' | 'investment' | 'asset' | 'liability';
@@ -73,11 +74,11 @@ export interface AccountsTable {
   name: string;
   type: AccountType;
   currency: string;
-  opening_balance_minor: Generated<BigMoney>;
+  opening_balance_minor: DefaultedMoney;
   opened_on: string | null;
   closed: Generated<boolean>;
-  tx_sum_minor: Generated<BigMoney>;
-  cleared_sum_minor: Generated<BigMoney>;
+  tx_sum_minor: DefaultedMoney;
+  cleared_sum_minor: DefaultedMoney;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
 }

@@ -1,0 +1,109 @@
+// The composition root: the one place where config, database, logger, metrics
+// and services are created and wired. HTTP, CLI and tests all start here.
+import { readFileSync } from 'node:fs';
+import { Gauge } from 'prom-client';
+import type { Logger } from 'pino';
+import { createAuthService } from '../auth/auth.service.ts';
+import type { Config } from '../config/config.ts';
+import { createDb, type Db } from '../db/create-db.ts';
+import { createAccountsService } from '../ledger/accounts.service.ts';
+import { createCategoriesService } from '../ledger/categories.service.ts';
+import { createLedgersService } from '../ledger/ledgers.service.ts';
+import { createPayeesService } from '../ledger/payees.service.ts';
+import { createTransactionsService } from '../ledger/transactions.service.ts';
+import { createLogger } from '../ops/logs/logger.ts';
+import { createMetrics, type Metrics } from '../ops/metrics/metrics.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface ContainerOptions {
+  /** Use this database instead of opening one from config (tests). */
+  db?: Db;
+  logger?: Logger;
+}
+
+export async function createContainer(config: Config, opts: ContainerOptions = {}) {
+  const logger = opts.logger ?? createLogger(config);
+  const metrics: Metrics = createMetrics();
+  const db =
+    opts.db ??
+    (await createDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      onQuery: (e) => metrics.dbQueryDuration.observe({ outcome: e.level === 'error' ? 'error' : 'ok' }, e.queryDurationMillis / 1000),
+    }));
+  const state = { draining: false, startedAt: new Date() };
+
+  metrics.buildInfo.set({ version: VERSION, engine: db.engine }, 1);
+  registerDbGauges(metrics, db);
+
+  const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
+  const container = {
+    config,
+    logger,
+    metrics,
+    db,
+    state,
+    auth,
+    ledgers: createLedgersService({ db }),
+    accounts: createAccountsService({ db }),
+    categories: createCategoriesService({ db }),
+    payees: createPayeesService({ db }),
+    transactions: createTransactionsService({ db }),
+    async close() {
+      await db.close();
+    },
+  };
+  return container;
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;
+
+function registerDbGauges(metrics: Metrics, db: Db) {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'finhub_db_pool_connections',
+    help: 'Database connections by state (idle, in_use) and the configured maximum (max).',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const s = db.poolStats();
+      this.set({ state: 'idle' }, s.idle);
+      this.set({ state: 'in_use' }, s.total - s.idle);
+      this.set({ state: 'max' }, s.max);
+    },
+  });
+  new Gauge({ name: 'finhub_db_pool_waiting_requests', help: 'Queries waiting for a free database connection.', registers, collect() { this.set(db.poolStats().waiting); } });
+
+  // Business gauges are counted at most once a minute: a scrape must stay cheap.
+  let cached: { at: number; users: number; ledgers: number; transactions: number } | undefined;
+  let pending: Promise<void> | undefined;
+  const refresh = async () => {
+    if (cached && Date.now() - cached.at < 60_000) return;
+    pending ??= (async () => {
+      try {
+        const k = db.kysely;
+        const [u, l, t] = await Promise.all([
+          k.selectFrom('users').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow(),
+          k.selectFrom('ledgers').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow(),
+          k.selectFrom('transactions').select((eb) => eb.fn.countAll<bigint>().as('n')).where('parent_id', 'is', null).executeTakeFirstOrThrow(),
+        ]);
+        cached = { at: Date.now(), users: Number(u.n), ledgers: Number(l.n), transactions: Number(t.n) };
+      } catch {
+        // Leave the last values; /health/ready reports database trouble.
+      } finally {
+        pending = undefined;
+      }
+    })();
+    await pending;
+  };
+  for (const [name, help, key] of [
+    ['finhub_users', 'Registered users.', 'users'],
+    ['finhub_ledgers', 'Ledgers.', 'ledgers'],
+    ['finhub_transactions', 'Top-level transactions in all ledgers.', 'transactions'],
+  ] as const) {
+    new Gauge({ name, help, registers, async collect() { await refresh(); if (cached) this.set(cached[key]); } });
+  }
+}
