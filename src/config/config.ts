@@ -19,6 +19,7 @@ export interface Config {
   readonly readyCacheMs: number;
   readonly readyTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownDelayMs: number;
   readonly jobsWorker: boolean;
   readonly jobsConcurrency: number;
   readonly jobsPollMs: number;
@@ -63,6 +64,7 @@ export const CONFIG_VARS = [
   v({ name: 'FINHUB_READY_CACHE_MS', key: 'readyCacheMs', default: '2000', allowed: 'integer 0-60000', description: 'How long /health/ready reuses its last database check.', parse: int(0, 60_000) }),
   v({ name: 'FINHUB_READY_TIMEOUT_MS', key: 'readyTimeoutMs', default: '1000', allowed: 'integer 50-30000', description: 'Database check timeout for /health/ready.', parse: int(50, 30_000) }),
   v({ name: 'FINHUB_SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', default: '10000', allowed: 'integer 0-300000', description: 'On SIGTERM, how long in-flight requests may take before the process exits anyway.', parse: int(0, 300_000) }),
+  v({ name: 'FINHUB_SHUTDOWN_DELAY_MS', key: 'shutdownDelayMs', default: '0', allowed: 'integer 0-120000', description: 'On SIGTERM, how long /health/ready reports fail (while still serving) before the server stops accepting requests; set it to your load balancer\'s probe interval.', parse: int(0, 120_000) }),
   v({ name: 'FINHUB_JOBS_WORKER', key: 'jobsWorker', default: 'true', allowed: 'true | false', description: 'Run the background job worker inside `finhub serve`.', parse: bool }),
   v({ name: 'FINHUB_JOBS_CONCURRENCY', key: 'jobsConcurrency', default: '2', allowed: 'integer 1-64', description: 'Jobs one worker process runs at once.', parse: int(1, 64) }),
   v({ name: 'FINHUB_JOBS_POLL_MS', key: 'jobsPollMs', default: '1000', allowed: 'integer 10-60000', description: 'How often an idle worker looks for due jobs.', parse: int(10, 60_000) }),

@@ -384,7 +384,9 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
     splits?: DemoSplit[];
     transfer?: DemoTransfer;
   }
+  let currentDay = 0; // the day being generated; entries are emitted in date order
   const emit = (e: Emit): DemoTx => {
+    if (e.i !== currentDay) throw new Error(`internal: entry for day ${e.i} emitted on day ${currentDay}`);
     const tx: DemoTx = {
       accountKey: e.account,
       postedOn: dayAt(e.i).iso,
@@ -417,11 +419,13 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
   const monthStarts: number[] = [];
   for (let i = 0; i <= last; i++) if (dayAt(i).d === 1 || i === 0) monthStarts.push(i);
   /** Runs fn on day-of-month dom (clamped to the month's length) of every month in [from, to]. */
-  const monthly = (dom: number, fn: (i: number) => void, opts: { from?: number; to?: number; business?: boolean; everyMonths?: number; phase?: number } = {}): void => {
+  interface Schedule { from?: number; to?: number; business?: boolean; everyMonths?: number; phase?: number; month?: number }
+  const monthly = (dom: number, fn: (i: number) => void, opts: Schedule = {}): void => {
     const from = opts.from ?? 0;
     const to = opts.to ?? last;
     for (const ms of monthStarts) {
       const d0 = dayAt(ms);
+      if (opts.month !== undefined && d0.m !== opts.month) continue;
       if (opts.everyMonths && (d0.y * 12 + d0.m + (opts.phase ?? 0)) % opts.everyMonths !== 0) continue;
       let i = indexOf(d0.y, d0.m, Math.min(dom, d0.dim));
       if (i < 0) continue;
@@ -429,8 +433,8 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
       if (i >= from && i <= to) at(i, () => fn(i));
     }
   };
-  const yearly = (month: number, dom: number, fn: (i: number) => void, opts: { from?: number; to?: number } = {}): void => {
-    monthly(dom, (i) => { if (dayAt(i).m === month) fn(i); }, opts);
+  const yearly = (month: number, dom: number, fn: (i: number) => void, opts: Omit<Schedule, 'month'> = {}): void => {
+    monthly(dom, fn, { ...opts, month });
   };
 
   // ---- Income -------------------------------------------------------------
@@ -468,8 +472,8 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
   at(jobChangeIdx, () => { grossA = divRound(grossA * BigInt(10_000 + rng.int(800, 1600)), 10_000n); });
   yearly(12, 15, (i) => {
     const bonus = divRound(grossA * BigInt(rng.int(400, 1200)), 10_000n);
-    emit({ account: 'checking', i: prevBusinessDay(i), amount: bonus - divRound(bonus * 3_200n, 10_000n), payee: employerA(i), category: 'Bonus', notes: 'Annual bonus (net of withholding)' });
-  });
+    emit({ account: 'checking', i, amount: bonus - divRound(bonus * 3_200n, 10_000n), payee: employerA(i), category: 'Bonus', notes: 'Annual bonus (net of withholding)' });
+  }, { business: true });
   // Tax refund in spring, sometimes a payment instead.
   yearly(4, 5, (i) => {
     const amt = price(rng.int(-180_000, 320_000), i);
@@ -765,7 +769,6 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
     at(when, () => emit({ account: accountKey, i: when, amount: amt, payee, category, notes: rng.pick(refundNotes) }));
   };
 
-  let currentDay = 0;
   const chooseAccount = (k: SpendKind, amount: bigint): string => {
     let acct = rng.weighted(k.accounts ?? CARD_MIX);
     if (acct === 'cash') {

@@ -62,13 +62,14 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   const plain = app as unknown as FastifyInstance;
-  registerErrorHandling(plain);
-  registerAuth(plain, c.auth);
-
+  // Before auth: even a rejected request carries its id and is counted.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     c.metrics.httpInFlight.inc();
   });
+  registerErrorHandling(plain);
+  registerAuth(plain, c.auth);
+
   app.addHook('onResponse', async (req, reply) => {
     c.metrics.httpInFlight.dec();
     // Route template, never the raw URL: label values stay bounded.

@@ -226,7 +226,7 @@ describe('cron properties', () => {
         expect(got.getUTCSeconds()).toBe(0);
         expect(got.getUTCMilliseconds()).toBe(0);
         expect(matches(e.text, got)).toBe(true);
-        const [mi, h] = e.fields as [FieldGen, FieldGen];
+        const [mi, h] = e.fields;
         expect(mi.values.has(got.getUTCMinutes())).toBe(true);
         expect(h.values.has(got.getUTCHours())).toBe(true);
         expect(refDayMatches(e, got.getUTCFullYear(), got.getUTCMonth(), got.getUTCDate())).toBe(true);

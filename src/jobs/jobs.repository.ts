@@ -156,7 +156,23 @@ export async function lease(executor: Executor, opts: LeaseOptions): Promise<Job
   if (opts.queues.length === 0) throw new Error('lease: at least one queue is required');
   const limit = Math.floor(opts.limit);
   if (!(limit > 0)) return [];
+  // The locked ids come from a CTE: PostgreSQL never inlines a CTE with FOR
+  // UPDATE, so the locking subquery runs exactly once whatever the plan.
   return executor
+    .with('due', (db) =>
+      db
+        .selectFrom('jobs')
+        .select('id')
+        .where('state', '=', 'queued')
+        .where('run_at', '<=', sql<Date>`now()`)
+        .where('queue', 'in', [...opts.queues])
+        .orderBy('priority', 'desc')
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
     .with('leased', (db) =>
       db
         .updateTable('jobs')
@@ -167,20 +183,7 @@ export async function lease(executor: Executor, opts: LeaseOptions): Promise<Job
           attempts: sql<number>`attempts + 1`,
           updated_at: sql<Date>`now()`,
         })
-        .where('id', 'in', (eb) =>
-          eb
-            .selectFrom('jobs as due')
-            .select('due.id')
-            .where('due.state', '=', 'queued')
-            .where('due.run_at', '<=', sql<Date>`now()`)
-            .where('due.queue', 'in', [...opts.queues])
-            .orderBy('due.priority', 'desc')
-            .orderBy('due.run_at')
-            .orderBy('due.id')
-            .limit(limit)
-            .forUpdate()
-            .skipLocked(),
-        )
+        .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
         .returningAll(),
     )
     .selectFrom('leased')
@@ -314,6 +317,17 @@ export async function release(
  */
 export async function recoverExpired(executor: Executor, opts: { limit?: number } = {}): Promise<JobRow[]> {
   return executor
+    .with('expired', (db) =>
+      db
+        .selectFrom('jobs')
+        .select('id')
+        .where('state', '=', 'running')
+        .where('lease_expires_at', '<', sql<Date>`now()`)
+        .orderBy('lease_expires_at')
+        .limit(opts.limit ?? 1000)
+        .forUpdate()
+        .skipLocked(),
+    )
     .updateTable('jobs')
     .set({
       state: sql<JobState>`case when attempts >= max_attempts then 'dead' else 'queued' end`,
@@ -323,17 +337,7 @@ export async function recoverExpired(executor: Executor, opts: { limit?: number 
       lease_expires_at: null,
       updated_at: sql<Date>`now()`,
     })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('jobs as expired')
-        .select('expired.id')
-        .where('expired.state', '=', 'running')
-        .where('expired.lease_expires_at', '<', sql<Date>`now()`)
-        .orderBy('expired.lease_expires_at')
-        .limit(opts.limit ?? 1000)
-        .forUpdate()
-        .skipLocked(),
-    )
+    .where('id', 'in', (eb) => eb.selectFrom('expired').select('expired.id'))
     .returningAll()
     .execute();
 }
