@@ -184,6 +184,8 @@ export async function lease(executor: Executor, opts: LeaseOptions): Promise<Job
           updated_at: sql<Date>`now()`,
         })
         .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+        // Redundant while the CTE holds the row locks; kept so a job can never be leased twice.
+        .where('state', '=', 'queued')
         .returningAll(),
     )
     .selectFrom('leased')
@@ -338,6 +340,7 @@ export async function recoverExpired(executor: Executor, opts: { limit?: number 
       updated_at: sql<Date>`now()`,
     })
     .where('id', 'in', (eb) => eb.selectFrom('expired').select('expired.id'))
+    .where('state', '=', 'running')
     .returningAll()
     .execute();
 }

@@ -80,6 +80,18 @@ interface Active {
   done?: Promise<JobRunResult>;
 }
 
+// A throwing logger or event hook must not turn into an unhandled rejection.
+function safeLogger(l: JobLogger): JobLogger {
+  const wrap = (fn: JobLogger['info']): JobLogger['info'] => (obj, msg) => {
+    try {
+      fn.call(l, obj, msg);
+    } catch {
+      // Nothing sensible left to report to.
+    }
+  };
+  return { info: wrap(l.info), warn: wrap(l.warn), error: wrap(l.error) };
+}
+
 export const defaultWorkerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 const SHUTDOWN_REASON = 'released: worker shut down before the job finished';
@@ -118,7 +130,7 @@ export class JobWorker {
     this.#heartbeatMs = opts.heartbeatMs ?? Math.max(1, Math.floor(this.#visibilityMs / 3));
     this.#recoverEveryMs = opts.recoverEveryMs ?? Math.min(this.#visibilityMs, 60_000);
     this.workerId = opts.workerId ?? defaultWorkerId();
-    this.#logger = opts.logger;
+    this.#logger = opts.logger && safeLogger(opts.logger);
     this.#onEvent = opts.onEvent;
     this.#backoff = opts.backoff;
     this.#abortGraceMs = opts.abortGraceMs ?? 1000;
@@ -243,11 +255,13 @@ export class JobWorker {
     active.heartbeat = setInterval(() => void this.#heartbeat(active), this.#heartbeatMs);
     active.heartbeat.unref();
     this.#active.set(job.id, active);
-    active.done = this.#run(active).finally(() => {
-      clearInterval(active.heartbeat);
-      this.#active.delete(job.id);
-      this.#signalLoop();
-    });
+    active.done = this.#run(active)
+      .catch((): JobRunResult => ({ id: job.id, name: job.name, attempt: job.attempts, outcome: 'lost' }))
+      .finally(() => {
+        clearInterval(active.heartbeat);
+        this.#active.delete(job.id);
+        this.#signalLoop();
+      });
     return active.done;
   }
 

@@ -1,0 +1,4 @@
+import pino from 'pino';
+import type { JobLogger } from './worker.ts';
+const l: JobLogger = pino();
+void l;
