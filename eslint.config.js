@@ -15,7 +15,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**', 'scripts/**', '**/*.test.ts'],
-    rules: { 'no-restricted-properties': 'off' },
+    files: ['bench/**', 'scripts/**', 'test/**', '**/*.test.ts'],
+    // Tests read untyped JSON responses; benchmarks compute float statistics (not money).
+    rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Migrations are written against Kysely<any>: they must not depend on today's schema types.
+    files: ['src/db/migrations/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

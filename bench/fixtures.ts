@@ -104,9 +104,9 @@ export function payeeFixtures(): PayeeFixture[] {
   for (const [n, c] of MERCHANTS) add(n, c);
   // Deterministic walk over ADJ x NOUN x KIND (co-prime strides give variety).
   for (let i = 0; out.length < PAYEE_COUNT; i++) {
-    const a = ADJ[(i * 7) % ADJ.length]!;
-    const n = NOUN[(i * 11 + Math.floor(i / ADJ.length)) % NOUN.length]!;
-    const [k, c] = KIND[(i * 5 + Math.floor(i / 3)) % KIND.length]!;
+    const [k, c] = KIND[i % KIND.length]!;
+    const a = ADJ[(i * 5 + Math.floor(i / KIND.length)) % ADJ.length]!;
+    const n = NOUN[(i * 7 + Math.floor(i / (KIND.length * ADJ.length))) % NOUN.length]!;
     add(`${a} ${n} ${k}`, c);
     if (i > 100_000) throw new Error('could not generate enough payee names');
   }

@@ -5,6 +5,7 @@
 // indexes of `transactions` may be dropped during the load and recreated from
 // their exact definitions afterwards (--load-indexes rebuild), which is what a
 // pg_restore does and is far faster than maintaining a trigram GIN row by row.
+// The sparse partial indexes (parent_id, transfer_peer_id, ...) are kept.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../src/db/schema.ts';
@@ -139,7 +140,9 @@ export async function loadData(kysely: Kysely<Database>, opts: LoadOptions): Pro
            where schemaname = current_schema() and tablename = 'transactions'
              and indexname not in (select conname from pg_constraint where conrelid = 'transactions'::regclass)
            order by indexname`.execute(db);
-        dropped = r.rows.map((x) => ({ name: x.indexname, def: x.indexdef }));
+        // Sparse partial indexes (`where x is not null`) stay: they are cheap, and the
+        // deferred split/transfer triggers look rows up through them at every commit.
+        dropped = r.rows.filter((x) => !/ WHERE \(\w+ IS NOT NULL\)$/i.test(x.indexdef)).map((x) => ({ name: x.indexname, def: x.indexdef }));
         for (const ix of dropped) await run(`drop index ${ix.name}`);
       });
       log(`dropped ${dropped.length} secondary indexes for the load`);

@@ -47,7 +47,8 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
       passwordHash: await hashPassword(input.password),
       isAdmin: input.isAdmin ?? false,
     });
-    await recordAudit(ex, actor ?? { userId: user.id, isAdmin: user.is_admin, via: 'cli' }, { action: 'user.create', entityType: 'user', entityId: user.id, details: { email: user.email, is_admin: user.is_admin } });
+    // No actor: the first-run setup or a local operator at the CLI.
+    await recordAudit(ex, actor, { action: 'user.create', entityType: 'user', entityId: user.id, details: { email: user.email, is_admin: user.is_admin, via: actor?.via ?? 'setup-or-cli' } });
     return user;
   }
 

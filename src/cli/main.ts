@@ -14,6 +14,7 @@ import { tokenCreateCommand } from './commands/token.ts';
 import { userCreateCommand, userListCommand } from './commands/user.ts';
 import { describeFailure, UsageError, type Command, type CommandContext, type Io } from './context.ts';
 import { runRemote, startControlSocket } from './control.ts';
+import { startJobs } from '../jobs/jobs.runtime.ts';
 
 export const COMMANDS: Command[] = [migrateCommand, userCreateCommand, userListCommand, tokenCreateCommand, ledgerCreateCommand, ledgerListCommand, demoCommand];
 
@@ -88,12 +89,15 @@ async function serve(config: Config, io: Io): Promise<number> {
     server = await startServer(config, {
       print: io.err,
       afterListen: async (c) => {
-        const closers: (() => Promise<void>)[] = [];
+        const closers: (() => Promise<void>)[] = [await startJobs(c)];
         if (!config.databaseUrl) {
           // Commands from other processes run here, on this process's database handle.
           const sock = await startControlSocket(config.dataDir, async (argv) => {
             const stdout: string[] = [];
             const stderr: string[] = [];
+            if (argv[0] === 'migrate' && argv[1] === 'down') {
+              return { code: 2, stdout, stderr: ['error: refusing to roll back migrations under a running server; stop finhub first, then run finhub migrate down'] };
+            }
             const code = await runCommand(argv, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) }, async () => c);
             return { code, stdout, stderr };
           });

@@ -49,7 +49,7 @@ function v<K extends keyof Config>(spec: VarSpec<K>): VarSpec<K> {
 }
 
 export const CONFIG_VARS = [
-  v({ name: 'FINHUB_ENV', key: 'env', default: 'production', allowed: 'production | development | test', description: 'Run mode. `test` relaxes nothing security-related; it only quiets startup banners.', parse: oneOf('production', 'development', 'test') }),
+  v({ name: 'FINHUB_ENV', key: 'env', default: 'production', allowed: 'production | development | test', description: 'Run mode. In production the readiness output does not include raw database error text.', parse: oneOf('production', 'development', 'test') }),
   v({ name: 'HOST', key: 'host', default: '127.0.0.1', allowed: 'an IP address or host name', description: 'Address the HTTP server binds to.', parse: (r) => (/^[A-Za-z0-9.:\-[\]]+$/.test(r) ? r : undefined) }),
   v({ name: 'PORT', key: 'port', default: '8080', allowed: 'integer 0-65535', description: 'HTTP port (0 picks a free port).', parse: int(0, 65535) }),
   v({ name: 'FINHUB_DATA_DIR', key: 'dataDir', default: './data', allowed: 'a directory path', description: 'Embedded database (PGlite), lock file and control socket live here.', parse: (r) => (r.length > 0 ? resolve(r) : undefined) }),

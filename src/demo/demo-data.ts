@@ -318,7 +318,7 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
   const roundTo = (v: bigint, unit: bigint): bigint => divRound(v, unit, 'half-up') * unit;
   const hundred = flat(10_000); // 100 units of the base currency, for rounding transfers
 
-  // Savings interest (basis points APY) and FX rate (ppm foreign per base) per calendar year.
+  // Savings interest (basis points APY) per calendar year, and the starting FX rate (ppm of foreign units per base unit).
   const savingsApy: number[] = [];
   {
     let apy = planRng.int(40, 150);
@@ -418,8 +418,8 @@ export function generateHousehold(options: GenerateHouseholdOptions): DemoHouseh
   };
   const monthStarts: number[] = [];
   for (let i = 0; i <= last; i++) if (dayAt(i).d === 1 || i === 0) monthStarts.push(i);
-  /** Runs fn on day-of-month dom (clamped to the month's length) of every month in [from, to]. */
   interface Schedule { from?: number; to?: number; business?: boolean; everyMonths?: number; phase?: number; month?: number }
+  /** Runs fn on day-of-month dom (clamped to the month's length, optionally moved back to a weekday) of every month in [from, to]. */
   const monthly = (dom: number, fn: (i: number) => void, opts: Schedule = {}): void => {
     const from = opts.from ?? 0;
     const to = opts.to ?? last;

@@ -16,12 +16,12 @@ import { transactionsRoutes } from '../ledger/transactions.routes.ts';
 import { healthRoutes } from '../ops/health/health.routes.ts';
 import { metricsRoutes } from '../ops/metrics/metrics.routes.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { registerErrorHandling, sendProblem, toAppError } from './plugins/errors.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 import { Problem } from './schemas.ts';
 import { SETUP_PAGE } from './setup-page.ts';
 
-const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(c: Container): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,6 +35,8 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     bodyLimit: c.config.bodyLimitBytes,
     trustProxy: c.config.trustProxy,
     return503OnClosing: true,
+    // Errors raised before routing (malformed URL, bad content length) still answer in problem+json.
+    frameworkErrors: (err, req, reply) => sendProblem(reply, req, toAppError(err)),
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

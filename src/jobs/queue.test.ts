@@ -617,7 +617,7 @@ describe('JobWorker', () => {
     const gate = deferred();
     const worker = new JobWorker({
       db: t.db,
-      visibilityMs: 600,
+      visibilityMs: 900,
       logger: quiet,
       handlers: {
         long: async () => {
@@ -631,7 +631,8 @@ describe('JobWorker', () => {
     const run = worker.runOnce();
     await started.promise;
     const firstExpiry = (await getJob(k, job.id))!.lease_expires_at!;
-    await sleep(1500);
+    // Well past the 900 ms lease; heartbeats every 300 ms keep pushing it out.
+    await sleep(2000);
     expect(await recoverExpired(k)).toEqual([]);
     const laterExpiry = (await getJob(k, job.id))!.lease_expires_at!;
     expect(laterExpiry.getTime()).toBeGreaterThan(firstExpiry.getTime());

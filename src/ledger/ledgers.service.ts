@@ -77,6 +77,8 @@ export function createLedgersService(deps: { db: Db }) {
     async setMember(actor: Actor, ledgerId: string, input: { email?: string | undefined; userId?: string | undefined; role: Role }) {
       return k.transaction().execute(async (tx) => {
         await requireLedgerRole(tx, actor, ledgerId, 'owner');
+        // Serialise membership changes per ledger so "keep one owner" holds under concurrency.
+        await tx.selectFrom('ledgers').select('id').where('id', '=', ledgerId).forUpdate().execute();
         const user = input.userId
           ? isUuid(input.userId) ? await tx.selectFrom('users').select(['id', 'email']).where('id', '=', input.userId).executeTakeFirst() : undefined
           : await tx.selectFrom('users').select(['id', 'email']).where((eb) => eb(eb.fn('lower', ['email']), '=', (input.email ?? '').toLowerCase())).executeTakeFirst();
@@ -95,6 +97,7 @@ export function createLedgersService(deps: { db: Db }) {
       await k.transaction().execute(async (tx) => {
         // Anyone may leave; removing others needs owner.
         await requireLedgerRole(tx, actor, ledgerId, userId === actor.userId ? 'viewer' : 'owner');
+        await tx.selectFrom('ledgers').select('id').where('id', '=', ledgerId).forUpdate().execute();
         const current = isUuid(userId) ? await repo.getMember(tx, ledgerId, userId) : undefined;
         if (!current) throw notFound('member');
         if (current.role === 'owner' && (await repo.countOwners(tx, ledgerId)) <= 1) throw new AppError('CONFLICT', 'a ledger must keep at least one owner');

@@ -100,7 +100,11 @@ async function requireAccount(ex: Executor, ledgerId: string, field: string, id:
 function checkSplits(parentAmount: Minor, splits: SplitInput[]): Minor[] {
   if (splits.length < 1 || splits.length > MAX_SPLITS) throw invalid('/body/splits', `a split needs 1-${MAX_SPLITS} parts`);
   const amounts = splits.map((s, i) => money(`/body/splits/${i}/amount_minor`, s.amountMinor));
-  const total = sum(amounts);
+  const raw = amounts.reduce((t, a) => t + a, 0n);
+  if (raw !== parentAmount && (raw > 9_007_199_254_740_991n || raw < -9_007_199_254_740_991n)) {
+    throw new AppError('SPLIT_SUM_MISMATCH', 'split parts sum to more than the supported range', { errors: [{ field: '/body/splits', message: 'parts sum outside ±9007199254740991' }] });
+  }
+  const total = raw as Minor;
   if (total !== parentAmount) {
     throw new AppError('SPLIT_SUM_MISMATCH', `split parts sum to ${total} but the amount is ${parentAmount} (minor units)`, {
       errors: [{ field: '/body/splits', message: `parts sum to ${total}, expected ${parentAmount}` }],

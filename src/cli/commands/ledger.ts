@@ -28,7 +28,7 @@ export const ledgerCreateCommand: Command = {
 
 export const ledgerListCommand: Command = {
   name: 'ledger list',
-  summary: 'List ledgers with their owners and transaction counts',
+  summary: 'List ledgers with their base currency and transaction counts',
   usage: 'finhub ledger list [--json]',
   needsDb: true,
   options: { json: { type: 'boolean', description: 'machine-readable output' } },

@@ -2,6 +2,7 @@
 // all become RFC 9457 problem+json with a stable `code` and the request id.
 // 5xx details are logged, never sent.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MoneyFormatError, MoneyRangeError } from '../../money/money.ts';
 import { AppError, ERROR_CODES, type ErrorCode, type FieldProblem } from '../../shared/app-error.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://finhub.dev/problems/';
@@ -81,6 +82,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof MoneyRangeError) return new AppError('AMOUNT_OUT_OF_RANGE', err.message);
+  if (err instanceof MoneyFormatError) return new AppError('VALIDATION_FAILED', err.message);
   const fe = err as FastifyError & PgError;
   if (fe && typeof fe === 'object') {
     if (fe.validation) return fromValidation(fe);

@@ -37,9 +37,11 @@ export function createReadiness(c: Container) {
     if (c.state.draining) return { ...base(), status: 'fail', output: 'shutting down', checks: { 'process:draining': [{ status: 'fail', observedValue: 'draining', time }] } };
     try {
       const seconds = await pingDb(c.db, c.config.readyTimeoutMs);
-      return { ...base(), status: 'pass', checks: { 'database:responseTime': [{ componentType: 'datastore', observedValue: Math.round(seconds * 1e6) / 1e3, observedUnit: 'ms', status: 'pass', time }] } };
+      return { ...base(), status: 'pass', checks: { 'database:responseTime': [{ componentType: 'datastore', observedValue: Number((seconds * 1e3).toFixed(3)), observedUnit: 'ms', status: 'pass', time }] } };
     } catch (e) {
-      return { ...base(), status: 'fail', output: 'database unavailable', checks: { 'database:responseTime': [{ componentType: 'datastore', status: 'fail', time, output: (e as Error).message }] } };
+      const output = c.config.env === 'production' ? 'database did not answer (details in the server log)' : (e as Error).message;
+      c.logger.warn({ err: e }, 'readiness: database check failed');
+      return { ...base(), status: 'fail', output: 'database unavailable', checks: { 'database:responseTime': [{ componentType: 'datastore', status: 'fail', time, output }] } };
     }
   }
   return async (): Promise<HealthDoc> => {
@@ -58,7 +60,7 @@ export async function healthRoutes(app: FastifyInstance, { c }: { c: Container }
   app.get('/health/live', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers (no database access)', ...hidden } }, async (_req, reply) =>
     send(reply, {
       status: 'pass', version: VERSION.split('.')[0]!, releaseId: VERSION, serviceId: 'finhub', description: 'finhub liveness',
-      checks: { 'uptime': [{ componentType: 'system', observedValue: Math.round(process.uptime()), observedUnit: 's', status: 'pass', time: new Date().toISOString() }] },
+      checks: { 'uptime': [{ componentType: 'system', observedValue: Math.floor(process.uptime()), observedUnit: 's', status: 'pass', time: new Date().toISOString() }] },
     }));
   app.get('/health/ready', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Readiness: database reachable within the timeout; fails while draining', ...hidden } }, async (_req, reply) => send(reply, await ready()));
   app.get('/health', { config: { auth: 'public' }, schema: { tags: ['health'], summary: 'Summary (same checks as readiness)', ...hidden } }, async (_req, reply) => send(reply, await ready()));

@@ -29,6 +29,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      // Query strings can hold search text and tokens: log the path only.
+      serializers: {
+        req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({ method: req.method, url: req.url?.split('?')[0], ip: req.ip }),
+      },
     },
     destination,
   );

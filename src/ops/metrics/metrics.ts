@@ -27,7 +27,7 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   });
-  const authFailures = new Counter({ name: 'finhub_auth_failures_total', help: 'Failed authentications by kind (password, session, token).', labelNames: ['kind'] as const, registers: [registry] });
+  const authFailures = new Counter({ name: 'finhub_auth_failures_total', help: 'Requests rejected with 401, by kind: password (login) or credential (session cookie or token).', labelNames: ['kind'] as const, registers: [registry] });
   const jobEvents = new Counter({ name: 'finhub_jobs_processed_total', help: 'Jobs finished by outcome (succeeded, failed, dead).', labelNames: ['outcome'] as const, registers: [registry] });
   const jobDuration = new Histogram({ name: 'finhub_job_duration_seconds', help: 'Job run time in seconds.', buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry] });
   const buildInfo = new Gauge({ name: 'finhub_build_info', help: 'Always 1; labels carry the version and database engine.', labelNames: ['version', 'engine'] as const, registers: [registry] });
