@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/create-db.ts';
 import { AppError, invalid } from '../shared/app-error.ts';
-import { decodeCursor, encodeCursor } from '../shared/ids.ts';
+import { decodeCursor, encodeCursor, isUuid } from '../shared/ids.ts';
 import { recordAudit } from '../ops/audit/audit.repository.ts';
 import type { Actor } from './actor.ts';
 import * as repo from './auth.repository.ts';
@@ -172,7 +172,7 @@ export function createAuthService(deps: { db: Db; sessionTtlHours: number }) {
 
     async revokeToken(actor: Actor, id: string): Promise<void> {
       await k.transaction().execute(async (tx) => {
-        const r = await repo.revokeApiToken(tx, actor.userId, id);
+        const r = isUuid(id) ? await repo.revokeApiToken(tx, actor.userId, id) : undefined;
         if (!r) throw new AppError('NOT_FOUND', 'token not found');
         await recordAudit(tx, actor, { action: 'token.revoke', entityType: 'api_token', entityId: id });
       });

@@ -15,10 +15,7 @@
 // recomputed from the rows: split parts sum to their parent, transfer pairs
 // point at each other and cancel within a currency, account sums match.
 //
-// FINHUB_FUZZ_SEED=<n> picks another seed. Bugs known in src/ are listed in
-// KNOWN_BUGS and tolerated (counted, printed) unless FINHUB_FUZZ_STRICT=1; each
-// has a minimal repro below marked it.fails, which starts failing the day the
-// bug is fixed: then delete the entry and the `.fails`.
+// FINHUB_FUZZ_SEED=<n> picks another seed.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -73,26 +70,11 @@ interface Got {
 
 // ---------------------------------------------------------------- known bugs in src/
 
-const sumOutOfRange = (parts: unknown): boolean => {
-  if (!Array.isArray(parts) || parts.length === 0) return false;
-  const amounts = parts.map((p) => (p && typeof p === 'object' ? (p as Body).amount_minor : undefined));
-  if (!amounts.every((a) => typeof a === 'number' && Number.isSafeInteger(a))) return false;
-  const total = amounts.reduce((s: bigint, a) => s + BigInt(a as number), 0n);
-  return total > BigInt(MAX) || total < -BigInt(MAX);
-};
 
-const KNOWN_BUGS: { id: string; what: string; matches: (sent: Sent, got: Got) => boolean }[] = [
-  {
-    id: 'split-sum-overflow-500',
-    what: 'split parts that are each in range but sum outside ±(2^53-1) make checkSplits() -> sum() throw MoneyRangeError, which errors.ts maps to 500 INTERNAL',
-    matches: (sent, got) => got.status === 500 && sumOutOfRange((sent.body as Body | null)?.splits),
-  },
-  {
-    id: 'framework-url-errors-not-problem-json',
-    what: "a malformed percent-encoding in the path (FST_ERR_BAD_URL, 400) or a path parameter over maxParamLength (FST_ERR_MAX_PARAM_LENGTH, 414) is answered by Fastify's built-in JSON, not problem+json (no frameworkErrors option in buildApp)",
-    matches: (_sent, got) => ['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH'].includes(String((got.body as Body | null)?.code)),
-  },
-];
+// Bugs the fuzz found (split-sum overflow -> 500; framework URL errors not in
+// problem+json) are fixed; their repros below are ordinary tests now. A new bug
+// is a violation: no tolerance list.
+const KNOWN_BUGS: { id: string; what: string; matches: (sent: Sent, got: Got) => boolean }[] = [];
 
 // ---------------------------------------------------------------- fixtures and run-time pools
 
@@ -823,9 +805,9 @@ describe('API fuzz', () => {
     expect(Number(rows.transfers)).toBeGreaterThan(40);
   });
 
-  // ---- minimal repros of the bugs in KNOWN_BUGS (it.fails: they pass while the bug is there)
+  // ---- repros of bugs this fuzz found, kept as regression tests
 
-  it.fails('split parts in range whose sum is not: 422, not 500 [known bug split-sum-overflow-500]', async () => {
+  it('split parts in range whose sum is not: 422, not 500 (found by this fuzz)', async () => {
     const res = await t.app.inject({
       method: 'POST', url: `/api/v1/ledgers/${own.ledger}/transactions`, headers: { authorization: `Bearer ${U.token}` },
       payload: { account_id: own.accounts[0], posted_on: '2024-01-01', amount_minor: 0, splits: [{ amount_minor: MAX }, { amount_minor: MAX }] },
@@ -833,7 +815,7 @@ describe('API fuzz', () => {
     expect(res.statusCode).toBeLessThan(500);
   });
 
-  it.fails('a malformed path is answered with problem+json [known bug framework-url-errors-not-problem-json]', async () => {
+  it('a malformed path is answered with problem+json (found by this fuzz)', async () => {
     for (const url of ['/api/v1/ledgers/%ZZ', `/api/v1/ledgers/${'a'.repeat(201)}`]) {
       const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${U.token}` } });
       expect(res.headers['content-type'], url).toMatch(/^application\/problem\+json/);

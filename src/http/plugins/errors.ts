@@ -77,6 +77,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
   FST_ERR_CTP_INVALID_CHARSET: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'MALFORMED_REQUEST',
   FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
 };
 
@@ -115,7 +116,7 @@ export function problemOf(e: AppError, req: FastifyRequest): Problem {
 }
 
 export function sendProblem(reply: FastifyReply, req: FastifyRequest, e: AppError) {
-  return reply.code(e.status).type('application/problem+json').send(problemOf(e, req));
+  return reply.code(e.status).header('x-request-id', req.id).type('application/problem+json').send(problemOf(e, req));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
