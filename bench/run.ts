@@ -513,7 +513,7 @@ async function benchEngine(engine: Engine, opts: Options, cleanups: Cleanup[], d
   log(`loaded in ${load.seconds.toFixed(1)} s (${Object.entries(load.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);
   if (opts.afterLoad) {
     t = performance.now();
-    log(`running --after-load SQL: ${opts.afterLoad.replace(/\s+/g, ' ').slice(0, 200)}`);
+    log(`running --after-load SQL: ${stripSqlComments(opts.afterLoad).slice(0, 200)}`);
     await sql.raw(opts.afterLoad).execute(db.kysely);
     log(`--after-load SQL done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
@@ -604,6 +604,8 @@ async function benchEngine(engine: Engine, opts: Options, cleanups: Cleanup[], d
 // ---------------------------------------------------------------------------
 // Output
 
+const stripSqlComments = (text: string) => text.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2).padStart(7) : '    n/a');
 
 function table(r: EngineResult): string {
@@ -611,7 +613,7 @@ function table(r: EngineResult): string {
   const head = `${'scenario'.padEnd(28)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'p99'.padStart(7)} ${'mean'.padStart(7)} ${'max'.padStart(8)} ${'n'.padStart(5)} ${'target'.padStart(6)}  result`;
   lines.push(`\n=== ${r.engine} / ${r.scale} — latency in ms through HTTP (one keep-alive connection, one request at a time, ${r.measurement?.order ?? ''}); pass = ${r.criterion} ===`);
   if (r.measurement) lines.push(`measured for ${r.measurement.seconds} s; 1-min load average ${r.measurement.loadavg_1m.min}-${r.measurement.loadavg_1m.max} (mean ${r.measurement.loadavg_1m.mean}) on ${r.measurement.loadavg_1m.cpus} CPUs; CPU busy machine-wide ${r.measurement.machine_cpu_busy_pct}%, this process ${r.measurement.bench_process_cpu_pct}%${r.measurement.busy_machine ? ' — BUSY MACHINE: other processes competed for CPU, latencies are inflated' : ''}`);
-  if (r.options.after_load) lines.push(`EXPERIMENT: schema changed after the load with: ${String(r.options.after_load).replace(/\s+/g, ' ').slice(0, 300)}`);
+  if (r.options.after_load) lines.push(`EXPERIMENT: schema changed after the load with: ${stripSqlComments(String(r.options.after_load)).slice(0, 300)}`);
   if (r.row_counts) lines.push(`rows: ${r.row_counts.transactions.toLocaleString('en-US')} transactions (${r.row_counts.topLevel.toLocaleString('en-US')} top-level) in ${r.row_counts.ledgers} ledgers; load ${r.load?.seconds} s + ${r.load?.vacuum ? 'vacuum analyze' : 'analyze'} ${r.load?.analyze_seconds} s`);
   lines.push(head, '-'.repeat(head.length));
   for (const s of r.scenarios) {

@@ -9,6 +9,7 @@
 // row still running under that owner (and attempt, when given), so a worker
 // whose lease expired cannot overwrite the attempt that replaced it.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { decodeCursor as decodeKey, encodeCursor as encodeKey, isUuid } from '../shared/ids.ts';
 import type { Database, JobRow, JobState } from '../db/schema.ts';
 import { invalid } from '../shared/app-error.ts';
 
@@ -426,26 +427,15 @@ export async function stats(executor: Executor): Promise<JobStats> {
 // The cursor carries created_at as microsecond text: a JS Date would drop the
 // microseconds and skip or repeat rows created within the same millisecond.
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const isUuid = (s: string): boolean => UUID.test(s);
+export { isUuid };
 
-function encodeCursor(ts: string, id: string): string {
-  return Buffer.from(JSON.stringify({ t: ts, i: id })).toString('base64url');
-}
+const encodeCursor = (ts: string, id: string): string => encodeKey({ t: ts, i: id });
 
 function decodeCursor(cursor: string): { t: string; i: string } {
-  const bad = () => invalid('/query/cursor', 'is not a cursor returned by this listing');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw bad();
-  const { t, i } = parsed as Record<string, unknown>;
-  if (typeof t !== 'string' || typeof i !== 'string' || !CURSOR_TS.test(t) || !UUID.test(i)) throw bad();
-  return { t, i };
+  const key = decodeKey(cursor, ['t', 'i'] as const)!;
+  if (!CURSOR_TS.test(key.t) || !isUuid(key.i)) throw invalid('/query/cursor', 'is not a cursor returned by this listing');
+  return key;
 }
 
 /** Newest first (created_at desc, id desc), keyset-paginated. */

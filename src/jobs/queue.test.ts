@@ -73,11 +73,13 @@ describe('enqueue, lease, complete', () => {
 
   it('leases only due jobs of the requested queues, up to the limit', async () => {
     const now = await dbNow();
-    await enqueue(k, { name: 'a', queue: 'mail' });
-    await enqueue(k, { name: 'b', queue: 'reports' });
+    // Distinct run_at values: PGlite's clock can give two quick inserts the same now(),
+    // and equal run_at ties break on the (random) id.
+    await enqueue(k, { name: 'a', queue: 'mail', runAt: new Date(now.getTime() - 3000) });
+    await enqueue(k, { name: 'b', queue: 'reports', runAt: new Date(now.getTime() - 3000) });
     await enqueue(k, { name: 'c', queue: 'mail', runAt: new Date(now.getTime() + 3_600_000) });
-    await enqueue(k, { name: 'd', queue: 'mail' });
-    await enqueue(k, { name: 'e', queue: 'mail' });
+    await enqueue(k, { name: 'd', queue: 'mail', runAt: new Date(now.getTime() - 2000) });
+    await enqueue(k, { name: 'e', queue: 'mail', runAt: new Date(now.getTime() - 1000) });
     const first = await lease(k, { queues: ['mail'], workerId: 'w', limit: 2, visibilityMs: 1000 });
     expect(first.map((j) => j.name).sort()).toEqual(['a', 'd']);
     const second = await lease(k, { queues: ['mail'], workerId: 'w', limit: 5, visibilityMs: 1000 });
