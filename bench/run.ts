@@ -418,7 +418,8 @@ async function fetchIds(db: Db, bigId: string): Promise<BenchIds> {
   return { big, small: [...byLedger.values()].filter((l) => l.id !== bigId).sort((a, b) => a.id.localeCompare(b.id)) };
 }
 
-const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').toLowerCase();
+/** 20261123t182454123: UTC to the millisecond, so two runs never pick the same database name. */
+const stamp = () => new Date().toISOString().replace(/[-:.]/g, '').replace(/z$/i, '').toLowerCase();
 
 type Cleanup = { label: string; fn: () => Promise<void> };
 
