@@ -8,7 +8,7 @@
 // A lease belongs to (lease_owner, attempts): complete/fail/extend only touch a
 // row still running under that owner (and attempt, when given), so a worker
 // whose lease expired cannot overwrite the attempt that replaced it.
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type UpdateObject } from 'kysely';
 import { decodeCursor as decodeKey, encodeCursor as encodeKey, isUuid } from '../shared/ids.ts';
 import type { Database, JobRow, JobState } from '../db/schema.ts';
 import { invalid } from '../shared/app-error.ts';
@@ -150,6 +150,21 @@ export async function getJob(executor: Executor, id: string): Promise<JobRow | u
 }
 
 /**
+ * An UPDATE of one job that applies only while `workerId` still holds its lease
+ * (and, when given, for the same attempt): a worker whose lease expired and was
+ * taken over can no longer complete, fail, extend or release the job.
+ */
+function leasedUpdate(executor: Executor, id: string, workerId: string, opts: AttemptGuard, values: UpdateObject<Database, 'jobs'>) {
+  const q = executor
+    .updateTable('jobs')
+    .set(values)
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .where('lease_owner', '=', workerId);
+  return opts.attempt !== undefined ? q.where('attempts', '=', opts.attempt) : q;
+}
+
+/**
  * Claims up to `limit` due jobs for `workerId`, highest priority first, then
  * oldest run_at. SKIP LOCKED lets concurrent callers claim disjoint sets.
  */
@@ -204,20 +219,14 @@ export async function complete(
   result?: unknown,
   opts: AttemptGuard = {},
 ): Promise<JobRow | undefined> {
-  let q = executor
-    .updateTable('jobs')
-    .set({
+  const q = leasedUpdate(executor, id, workerId, opts, {
       state: 'succeeded',
       result: toJson(result),
       finished_at: sql<Date>`now()`,
       lease_owner: null,
       lease_expires_at: null,
       updated_at: sql<Date>`now()`,
-    })
-    .where('id', '=', id)
-    .where('state', '=', 'running')
-    .where('lease_owner', '=', workerId);
-  if (opts.attempt !== undefined) q = q.where('attempts', '=', opts.attempt);
+    });
   return q.returningAll().executeTakeFirst();
 }
 
@@ -247,9 +256,7 @@ export async function fail(
   const { baseMs, factor, capMs, maxExponent } = backoffParams(opts.backoff);
   const jitter = 0.5 + (opts.random ?? Math.random)() * 0.5;
   const delayMs = sql`(least(${capMs}::float8, ${baseMs}::float8 * power(${factor}::float8, least(attempts - 1, ${maxExponent}::int))) * ${jitter}::float8)`;
-  let q = executor
-    .updateTable('jobs')
-    .set({
+  const q = leasedUpdate(executor, id, workerId, opts, {
       state: sql<JobState>`case when attempts >= max_attempts then 'dead' else 'queued' end`,
       run_at: sql<Date>`case when attempts >= max_attempts then run_at else now() + ${delayMs} * interval '1 millisecond' end`,
       finished_at: sql<Date | null>`case when attempts >= max_attempts then now() else null end`,
@@ -257,11 +264,7 @@ export async function fail(
       lease_owner: null,
       lease_expires_at: null,
       updated_at: sql<Date>`now()`,
-    })
-    .where('id', '=', id)
-    .where('state', '=', 'running')
-    .where('lease_owner', '=', workerId);
-  if (opts.attempt !== undefined) q = q.where('attempts', '=', opts.attempt);
+    });
   return q.returningAll().executeTakeFirst();
 }
 
@@ -273,13 +276,7 @@ export async function extendLease(
   visibilityMs: number,
   opts: AttemptGuard = {},
 ): Promise<boolean> {
-  let q = executor
-    .updateTable('jobs')
-    .set({ lease_expires_at: sql<Date>`now() + ${millis(visibilityMs)}`, updated_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .where('state', '=', 'running')
-    .where('lease_owner', '=', workerId);
-  if (opts.attempt !== undefined) q = q.where('attempts', '=', opts.attempt);
+  const q = leasedUpdate(executor, id, workerId, opts, { lease_expires_at: sql<Date>`now() + ${millis(visibilityMs)}`, updated_at: sql<Date>`now()` });
   const r = await q.executeTakeFirst();
   return r.numUpdatedRows > 0n;
 }
@@ -295,9 +292,7 @@ export async function release(
   reason: string,
   opts: AttemptGuard = {},
 ): Promise<JobRow | undefined> {
-  let q = executor
-    .updateTable('jobs')
-    .set({
+  const q = leasedUpdate(executor, id, workerId, opts, {
       state: 'queued',
       attempts: sql<number>`greatest(attempts - 1, 0)`,
       run_at: sql<Date>`now()`,
@@ -305,11 +300,7 @@ export async function release(
       lease_owner: null,
       lease_expires_at: null,
       updated_at: sql<Date>`now()`,
-    })
-    .where('id', '=', id)
-    .where('state', '=', 'running')
-    .where('lease_owner', '=', workerId);
-  if (opts.attempt !== undefined) q = q.where('attempts', '=', opts.attempt);
+  });
   return q.returningAll().executeTakeFirst();
 }
 
