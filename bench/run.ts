@@ -19,6 +19,8 @@ import { migrateUp } from '../src/db/migrator.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createLogger } from '../src/ops/logs/logger.ts';
 import { BenchClient } from './client.ts';
+import { importTable, runImportBench, writeImportResults } from './imports.ts';
+import { backupTable, runBackupBench, writeBackupResults } from './backup.ts';
 import { ACCOUNTS } from './fixtures.ts';
 import { countRows, ledgerComposition, loadData, makeLedgerSpecs, type LoadResult, type RowCounts } from './load.ts';
 import { buildScenarios, type BenchIds, type LedgerInfo, type Scenario } from './scenarios.ts';
@@ -48,6 +50,12 @@ interface Options {
   order: 'interleaved' | 'sequential';
   /** SQL run after the load, before ANALYZE: to try an index or statistics change without touching src/. */
   afterLoad: string | undefined;
+  /** Scenario groups to run: the read-path latencies and/or the statement imports (bench/imports.ts). */
+  groups: ('reads' | 'imports' | 'backup')[];
+  /** backup group: transactions in the benchmark ledger (bench/backup.ts). */
+  backupRows: number;
+  importLedgerRows: number;
+  importFileRows: number;
 }
 
 function usage(msg?: string): never {
@@ -67,6 +75,10 @@ function usage(msg?: string): never {
   --order interleaved|sequential  one request of each scenario in turn (default), or each scenario as a block
   --after-load SQL|@FILE          run this SQL after the load, before ANALYZE (experiment with an index or
                                   statistics without editing src/; recorded in the results)
+  --only reads|imports|backup|all scenario groups (default all): read-path latencies, statement imports, backup create/verify/restore
+  --import-ledger-rows N          imports: transactions in the target ledger (default 1000000 full / 100000 small)
+  --import-rows N                 imports: rows per generated OFX and CSV file (default 100000 full / 10000 small)
+  --backup-rows N                 backup: transactions in the backed-up ledger (default 1000000 full / 100000 small)
 PostgreSQL admin URL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); a database
 finhub_bench_<timestamp> is created on that server and dropped at the end unless --keep.`);
   process.exit(2);
@@ -81,6 +93,7 @@ function parseOptions(argv: string[]): Options {
         engine: { type: 'string' }, scale: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' },
         keep: { type: 'boolean' }, 'load-indexes': { type: 'string' }, vacuum: { type: 'boolean' }, explain: { type: 'string' },
         'max-minutes': { type: 'string' }, order: { type: 'string' }, 'after-load': { type: 'string' }, 'log-level': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        only: { type: 'string' }, 'import-ledger-rows': { type: 'string' }, 'import-rows': { type: 'string' }, 'backup-rows': { type: 'string' },
       },
       allowPositionals: false,
     }).values;
@@ -106,7 +119,13 @@ function parseOptions(argv: string[]): Options {
   if (order !== 'interleaved' && order !== 'sequential') usage('--order must be interleaved or sequential');
   let afterLoad = parsed['after-load'];
   if (afterLoad?.startsWith('@')) afterLoad = readFileSync(afterLoad.slice(1), 'utf8');
+  const only = parsed.only ?? 'all';
+  if (only !== 'reads' && only !== 'imports' && only !== 'backup' && only !== 'all') usage('--only must be reads, imports, backup or all');
   return {
+    groups: only === 'all' ? ['reads', 'imports', 'backup'] : [only],
+    backupRows: int('backup-rows', parsed['backup-rows'], scale === 'full' ? 1_000_000 : 100_000, 1),
+    importLedgerRows: int('import-ledger-rows', parsed['import-ledger-rows'], scale === 'full' ? 1_000_000 : 100_000, 1),
+    importFileRows: int('import-rows', parsed['import-rows'], scale === 'full' ? 100_000 : 10_000, 1),
     afterLoad: afterLoad?.trim() || undefined,
     order,
     engines: engine === 'both' ? ['postgres', 'pglite'] : [engine as Engine],
@@ -662,7 +681,7 @@ async function main() {
   const log = (m: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s] ${m}`);
   const deadlineAt = t0 + opts.maxMinutes * 60_000;
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  log(`finhub ${pkg.version} benchmark: engines=${opts.engines.join(',')} scale=${opts.scale} requests=${opts.requests}+${opts.warmup} warm-up, limit ${opts.maxMinutes} min`);
+  log(`finhub ${pkg.version} benchmark: groups=${opts.groups.join(',')} engines=${opts.engines.join(',')} scale=${opts.scale} requests=${opts.requests}+${opts.warmup} warm-up, limit ${opts.maxMinutes} min`);
 
   let cleanups: Cleanup[] = [];
   let stopping = false;
@@ -681,6 +700,37 @@ async function main() {
   const results: EngineResult[] = [];
   let failed = false;
   for (const engine of opts.engines) {
+    if (opts.groups.includes('imports')) {
+      cleanups = [];
+      log(`--- ${engine}: imports ---`);
+      try {
+        const r = await runImportBench(engine, { scale: opts.scale, ledgerRows: opts.importLedgerRows, fileRows: opts.importFileRows, adminUrl: opts.adminUrl, keep: opts.keep, seed: opts.seed }, cleanups, log);
+        const files = writeImportResults(r);
+        console.log(importTable(r));
+        console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(' and ')}`);
+      } catch (e) {
+        failed = true;
+        log(`${engine} imports failed: ${(e as Error).stack ?? e}`);
+      } finally {
+        await runCleanups(cleanups, log);
+      }
+    }
+    if (opts.groups.includes('backup')) {
+      cleanups = [];
+      log(`--- ${engine}: backup ---`);
+      try {
+        const r = await runBackupBench(engine, { scale: opts.scale, rows: opts.backupRows, adminUrl: opts.adminUrl, keep: opts.keep }, cleanups, log);
+        const files = writeBackupResults(r);
+        console.log(backupTable(r));
+        console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(' and ')}`);
+      } catch (e) {
+        failed = true;
+        log(`${engine} backup failed: ${(e as Error).stack ?? e}`);
+      } finally {
+        await runCleanups(cleanups, log);
+      }
+    }
+    if (!opts.groups.includes('reads')) continue;
     cleanups = [];
     log(`--- ${engine} ---`);
     let r: EngineResult | undefined;

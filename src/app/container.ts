@@ -13,6 +13,14 @@ import { createPayeesService } from '../ledger/payees.service.ts';
 import { createTransactionsService } from '../ledger/transactions.service.ts';
 import { createLogger } from '../ops/logs/logger.ts';
 import { createMetrics, type Metrics } from '../ops/metrics/metrics.ts';
+import { createIncidentsService } from '../ops/incidents/incidents.service.ts';
+import { registerIncidentMetrics } from '../ops/incidents/incidents.metrics.ts';
+import { createMaintenanceService } from '../ops/maintenance/maintenance.service.ts';
+import { registerOpsGauges } from '../ops/metrics/ops-gauges.ts';
+import { createBackupService } from '../backup/backup.service.ts';
+import { createOffsiteService } from '../backup/offsite/offsite.service.ts';
+import { createImportsService } from '../imports/flow/imports.service.ts';
+import { createImportMetrics } from '../imports/flow/imports.metrics.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -34,12 +42,20 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       statementTimeoutMs: config.databaseStatementTimeoutMs,
       onQuery: (e) => metrics.dbQueryDuration.observe({ outcome: e.level === 'error' ? 'error' : 'ok' }, e.queryDurationMillis / 1000),
     }));
-  const state = { draining: false, startedAt: new Date() };
+  // worker: set by startJobs when this process runs one (health reports it).
+  const state: { draining: boolean; startedAt: Date; worker?: { readonly running: number; readonly started: boolean } } = { draining: false, startedAt: new Date() };
 
   metrics.buildInfo.set({ version: VERSION, engine: db.engine }, 1);
   registerDbGauges(metrics, db);
+  registerOpsGauges(metrics, { db, config });
 
   const auth = createAuthService({ db, sessionTtlHours: config.sessionTtlHours });
+  const incidents = createIncidentsService({ db });
+  const maintenance = createMaintenanceService({ db, logger });
+  registerIncidentMetrics(metrics.registry, { incidents, maintenance });
+  const backups = createBackupService({ config, db, logger, metrics, version: VERSION });
+  // Offsite copies (FINHUB_BACKUP_OFFSITE_DIR, FINHUB_BACKUP_S3_*): hooked into backup create and prune.
+  const offsite = createOffsiteService({ config, db, logger, metrics, backups });
   const container = {
     config,
     logger,
@@ -52,6 +68,12 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     categories: createCategoriesService({ db }),
     payees: createPayeesService({ db }),
     transactions: createTransactionsService({ db }),
+    incidents,
+    maintenance,
+    backups,
+    offsite,
+    // Statement imports; plug the rules engine in with imports.setRulesHook(hook).
+    imports: createImportsService({ db, config, metrics: createImportMetrics(metrics.registry) }),
     async close() {
       await db.close();
     },

@@ -22,6 +22,13 @@ export interface Command {
   usage: string;
   /** Options: name -> {type, short?, description} */
   options: Record<string, { type: 'string' | 'boolean'; short?: string; description: string; multiple?: boolean }>;
+  /**
+   * Options and positionals that are file paths. They are made absolute before
+   * the command is forwarded to a running embedded server, whose working
+   * directory differs from the caller's.
+   */
+  pathOptions?: string[];
+  pathPositionals?: boolean;
   /** Needs the database (false: runs locally without opening it). */
   needsDb: boolean;
   run(ctx: CommandContext, values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;

@@ -1,22 +1,40 @@
 // The `finhub` command. Each verb-noun lives in its own file under commands/.
 // In embedded mode, while a server holds the data directory, commands are sent
 // to it over the control socket instead of opening the directory.
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createContainer, VERSION, type Container } from '../app/container.ts';
 import { ConfigError, loadConfig, CONFIG_VARS, type Config } from '../config/config.ts';
 import { acquireDataDirLock, DataDirLockedError, lockHolder } from '../db/data-dir-lock.ts';
 import { migrateUp } from '../db/migrator.ts';
 import { startServer, StartupError } from '../http/server.ts';
+import { BACKUP_COMMANDS } from './commands/backup-commands.ts';
+import { OFFSITE_COMMANDS } from './commands/backup-offsite.ts';
+import { migrateToPostgresCommand } from './commands/migrate-to-postgres.ts';
+import { DB_COMMANDS } from './commands/db.ts';
 import { demoCommand } from './commands/demo.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { logsSearchCommand } from './commands/logs-search.ts';
+import { reportOpsCommand } from './commands/report-ops.ts';
+import { incidentAckCommand, incidentOpenCommand, incidentResolveCommand, incidentUpdateCommand } from './commands/incident-lifecycle.ts';
+import { incidentListCommand, incidentPostmortemCommand, incidentShowCommand } from './commands/incident-read.ts';
+import { maintenanceOffCommand, maintenanceOnCommand, maintenanceStatusCommand } from './commands/maintenance.ts';
 import { ledgerCreateCommand, ledgerListCommand } from './commands/ledger.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { IMPORT_COMMANDS } from './commands/import.ts';
+import { searchCommand } from './commands/search.ts';
 import { tokenCreateCommand } from './commands/token.ts';
 import { userCreateCommand, userListCommand } from './commands/user.ts';
 import { describeFailure, UsageError, type Command, type CommandContext, type Io } from './context.ts';
 import { runRemote, startControlSocket } from './control.ts';
 import { startJobs } from '../jobs/jobs.runtime.ts';
+import { startWatchdog } from '../ops/watchdog/runtime.ts';
+import { startTrafficRecording } from '../ops/reports/traffic.ts';
 
-export const COMMANDS: Command[] = [migrateCommand, userCreateCommand, userListCommand, tokenCreateCommand, ledgerCreateCommand, ledgerListCommand, demoCommand];
+export const COMMANDS: Command[] = [migrateCommand, userCreateCommand, userListCommand, tokenCreateCommand, ledgerCreateCommand, ledgerListCommand, demoCommand,
+  incidentOpenCommand, incidentAckCommand, incidentUpdateCommand, incidentResolveCommand, incidentListCommand, incidentShowCommand, incidentPostmortemCommand,
+  maintenanceOnCommand, maintenanceOffCommand, maintenanceStatusCommand,
+  doctorCommand, logsSearchCommand, reportOpsCommand, ...DB_COMMANDS, ...BACKUP_COMMANDS, ...OFFSITE_COMMANDS, migrateToPostgresCommand, ...IMPORT_COMMANDS, searchCommand];
 
 const stdIo: Io = {
   out: (l) => process.stdout.write(l + '\n'),
@@ -83,13 +101,45 @@ export async function runCommand(argv: string[], io: Io, container: () => Promis
   }
 }
 
+/** Rewrites a command's path arguments to absolute paths (see Command.pathOptions). */
+export function absolutePaths(cmd: Command, argv: string[]): string[] {
+  if (!cmd.pathOptions?.length && !cmd.pathPositionals) return argv;
+  const skip = cmd.name.split(' ').length;
+  const rest = argv.slice(skip);
+  type Token = { kind: string; index: number; name?: string; rawName?: string; value?: string; inlineValue?: boolean };
+  let tokens: Token[];
+  try {
+    tokens = (parseArgs({
+      args: rest,
+      options: { ...Object.fromEntries(Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])), help: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    }).tokens ?? []) as Token[];
+  } catch {
+    return argv; // the server reports the usage error
+  }
+  const out = [...rest];
+  for (const t of tokens) {
+    if (t.kind === 'positional' && cmd.pathPositionals && t.value !== undefined) out[t.index] = resolvePath(t.value);
+    if (t.kind === 'option' && t.value !== undefined && t.name && t.rawName && cmd.pathOptions?.includes(t.name)) {
+      out[t.index] = t.inlineValue ? `${t.rawName}=${resolvePath(t.value)}` : t.rawName;
+      if (!t.inlineValue) out[t.index + 1] = resolvePath(t.value);
+    }
+  }
+  return [...argv.slice(0, skip), ...out];
+}
+
 async function serve(config: Config, io: Io): Promise<number> {
   let server;
   try {
     server = await startServer(config, {
       print: io.err,
       afterListen: async (c) => {
-        const closers: (() => Promise<void>)[] = [await startJobs(c)];
+        // Traffic snapshots for `finhub report ops`: every 5 minutes and once more at stop.
+        const closers: (() => Promise<void>)[] = [await startJobs(c), startTrafficRecording(c)];
+        // SLO alerts from this process's own metrics (FINHUB_WATCHDOG) and their notifications.
+        closers.push(await startWatchdog(c));
         if (!config.databaseUrl) {
           // Commands from other processes run here, on this process's database handle.
           const sock = await startControlSocket(config.dataDir, async (argv) => {
@@ -169,7 +219,7 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
       return 2;
     }
     try {
-      const r = await runRemote(config.dataDir, argv);
+      const r = await runRemote(config.dataDir, absolutePaths(found.cmd, argv));
       r.stdout.forEach(io.out);
       r.stderr.forEach(io.err);
       return r.code;

@@ -14,6 +14,8 @@ export type Engine = 'pglite' | 'postgres';
 export interface Db {
   readonly engine: Engine;
   readonly kysely: Kysely<Database>;
+  /** Where an embedded database keeps its files; undefined on PostgreSQL and in memory. */
+  readonly dataDir?: string | undefined;
   /** Connection pool statistics (PGlite reports its single connection). */
   poolStats(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export async function createDb(opts: DbOptions): Promise<Db> {
   return {
     engine: 'pglite',
     kysely,
+    dataDir: opts.dataDir,
     poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
     close: async () => {
       await kysely.destroy();

@@ -1,6 +1,9 @@
 // Row types as Kysely sees them. bigint columns arrive as JS bigint and dates
 // (posting dates) as 'YYYY-MM-DD' strings on both engines (see create-db.ts).
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BackupsTables } from './schema-parts/backups.ts';
+import type { ImportsTables } from './schema-parts/imports.ts';
+import type { OpsTables } from './schema-parts/ops.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -115,6 +118,38 @@ export interface ImportBatchesTable {
   ledger_id: string;
   account_id: string | null;
   created_at: DefaultedTimestamp;
+  // Columns from the imports migration (see schema-parts/imports.ts for the row tables).
+  status: ColumnType<'previewed' | 'committed' | 'undone' | 'expired', 'previewed' | 'committed' | 'undone' | 'expired' | undefined, 'previewed' | 'committed' | 'undone' | 'expired'>;
+  file_name: string | null;
+  file_sha256: string | null;
+  format: string | null;
+  encoding: Json<{ used: string; declared?: string; note?: string }> | null;
+  size_bytes: DefaultedMoney;
+  currency: string | null;
+  statement_account: ColumnType<Record<string, unknown>, string | undefined, string>;
+  stated_balances: ColumnType<Array<{ kind: string; amount_minor: string; date?: string }>, string | undefined, string>;
+  period_start: string | null;
+  period_end: string | null;
+  dedupe_window_days: Generated<number>;
+  count_total: Generated<number>;
+  count_new: Generated<number>;
+  count_duplicate: Generated<number>;
+  count_conflict: Generated<number>;
+  count_skipped: Generated<number>;
+  count_pending_replaced: Generated<number>;
+  balance_check: Json<Record<string, unknown>> | null;
+  csv_mapping: Json<Record<string, unknown>> | null;
+  warnings: ColumnType<string[], string | undefined, string>;
+  candidates_fingerprint: string | null;
+  account_before: Json<Record<string, unknown>> | null;
+  transfer_suggestions: ColumnType<Array<Record<string, unknown>>, string | undefined, string>;
+  undo_report: Json<Record<string, unknown>> | null;
+  created_by: string | null;
+  expires_at: Timestamp | null;
+  committed_at: Timestamp | null;
+  committed_by: string | null;
+  undone_at: Timestamp | null;
+  undone_by: string | null;
 }
 
 export interface TransactionsTable {
@@ -134,6 +169,9 @@ export interface TransactionsTable {
   is_split: Generated<boolean>;
   transfer_peer_id: string | null;
   search_text: Generated<string>;
+  pending: Generated<boolean>;
+  import_payee_raw: string | null;
+  import_edited_at: Timestamp | null;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
 }
@@ -168,6 +206,8 @@ export interface JobsTable {
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
   finished_at: Timestamp | null;
+  /** X-Request-Id of the request that enqueued the job (ops migration); the worker logs with it. */
+  request_id: string | null;
 }
 
 export interface JobSchedulesTable {
@@ -182,7 +222,7 @@ export interface JobSchedulesTable {
   updated_at: DefaultedTimestamp;
 }
 
-export interface Database {
+export interface Database extends ImportsTables, OpsTables, BackupsTables {
   system_settings: SystemSettingsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -13,8 +13,15 @@ import { authRoutes } from '../auth/auth.routes.ts';
 import { catalogRoutes } from '../ledger/catalog.routes.ts';
 import { ledgersRoutes } from '../ledger/ledgers.routes.ts';
 import { transactionsRoutes } from '../ledger/transactions.routes.ts';
+import { importsRoutes } from '../imports/flow/imports.routes.ts';
 import { healthRoutes } from '../ops/health/health.routes.ts';
 import { metricsRoutes } from '../ops/metrics/metrics.routes.ts';
+import { incidentsRoutes } from '../ops/incidents/incidents.routes.ts';
+import { registerMaintenanceGuard } from '../ops/maintenance/maintenance.guard.ts';
+import { maintenanceRoutes } from '../ops/maintenance/maintenance.routes.ts';
+import { statusRoutes } from '../ops/status/status.routes.ts';
+import { registerRequestContext } from '../ops/logs/request-context.ts';
+import { reportsRoutes } from '../ops/reports/reports.routes.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendProblem, toAppError } from './plugins/errors.ts';
 import { validatorCompiler } from './plugins/validation.ts';
@@ -69,8 +76,12 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
     c.metrics.httpInFlight.inc();
   });
+  // Jobs enqueued while serving a request carry its id (ops/logs/request-context.ts).
+  registerRequestContext(plain);
   registerErrorHandling(plain);
   registerAuth(plain, c.auth);
+  // After auth: an unauthenticated write still gets 401, not 503.
+  registerMaintenanceGuard(plain, c.maintenance);
 
   app.addHook('onResponse', async (req, reply) => {
     c.metrics.httpInFlight.dec();
@@ -82,6 +93,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { c });
   await app.register(metricsRoutes, { c });
+  await app.register(statusRoutes, { c });
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   app.get('/setup', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(SETUP_PAGE));
   app.get('/', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ name: 'finhub', version: VERSION, docs: '/api/docs', openapi: '/api/openapi.json', health: '/health/ready' }));
@@ -92,6 +104,10 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
       await api.register(ledgersRoutes, { c });
       await api.register(catalogRoutes, { c });
       await api.register(transactionsRoutes, { c });
+      await api.register(importsRoutes, { c });
+      await api.register(incidentsRoutes, { c });
+      await api.register(maintenanceRoutes, { c });
+      await api.register(reportsRoutes, { c });
     },
     { prefix: '/api/v1' },
   );

@@ -7,6 +7,7 @@ import { createContainer, type Container } from '../app/container.ts';
 import type { Config } from '../config/config.ts';
 import { acquireDataDirLock } from '../db/data-dir-lock.ts';
 import { migrateUp, pendingMigrations } from '../db/migrator.ts';
+import { openServerLogger, type ServerLogger } from '../ops/logs/log-file.ts';
 import { buildApp } from './app.ts';
 
 export interface RunningServer {
@@ -30,8 +31,11 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
   const embedded = !config.databaseUrl;
   const lock = embedded ? acquireDataDirLock(config.dataDir) : undefined;
   let c: Container | undefined;
+  let logs: ServerLogger | undefined;
   try {
-    c = await createContainer(config);
+    // stdout plus the rotated log file (FINHUB_LOG_FILE); only the server writes the file.
+    logs = openServerLogger(config);
+    c = await createContainer(config, { logger: logs.logger });
     if (embedded) {
       const applied = await migrateUp(c.db);
       for (const m of applied) c.logger.info({ migration: m.migrationName }, 'migration applied');
@@ -63,6 +67,7 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
 
     let stopping: Promise<void> | undefined;
     const container = c;
+    const serverLogs = logs;
     const stop = (reason = 'stop') =>
       (stopping ??= (async () => {
         container.logger.info({ reason, delayMs: config.shutdownDelayMs }, 'draining: readiness now fails');
@@ -78,11 +83,13 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
         await container.close();
         lock?.release();
         container.logger.info('finhub stopped');
+        await serverLogs.close();
       })());
     return { app, c, url, stop };
   } catch (e) {
     await c?.close().catch(() => {});
     lock?.release();
+    await logs?.close();
     throw e;
   }
 }

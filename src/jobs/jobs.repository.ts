@@ -12,6 +12,7 @@ import { sql, type Kysely, type RawBuilder, type UpdateObject } from 'kysely';
 import { decodeCursor as decodeKey, encodeCursor as encodeKey, isUuid } from '../shared/ids.ts';
 import type { Database, JobRow, JobState } from '../db/schema.ts';
 import { invalid } from '../shared/app-error.ts';
+import { currentRequestId } from '../ops/logs/request-context.ts';
 
 /** The database or an open transaction. */
 export type Executor = Kysely<Database>;
@@ -31,6 +32,8 @@ export interface EnqueueInput {
   maxAttempts?: number;
   /** While a queued or running job holds this key, enqueue returns that job instead. */
   dedupeKey?: string | null;
+  /** Id of the request that caused the job; default: the request being served (see ops/logs/request-context.ts). */
+  requestId?: string | null;
 }
 
 export interface EnqueueResult {
@@ -118,6 +121,7 @@ export async function enqueue(executor: Executor, input: EnqueueInput): Promise<
     ...(input.priority !== undefined ? { priority: input.priority } : {}),
     ...(input.maxAttempts !== undefined ? { max_attempts: input.maxAttempts } : {}),
     dedupe_key: input.dedupeKey ?? null,
+    request_id: input.requestId === undefined ? (currentRequestId() ?? null) : input.requestId,
   };
   const key = input.dedupeKey;
   if (key === undefined || key === null) {

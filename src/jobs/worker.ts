@@ -9,6 +9,7 @@ import type { JobRow } from '../db/schema.ts';
 import {
   complete, describeError, extendLease, fail, lease, recoverExpired, release, type BackoffOptions,
 } from './jobs.repository.ts';
+import { runWithRequestId } from '../ops/logs/request-context.ts';
 
 /** The subset of a pino logger the job runner uses. */
 export interface JobLogger {
@@ -25,6 +26,10 @@ export interface JobContext {
   signal: AbortSignal;
   /** Pushes the lease out by visibilityMs now; false when the lease is gone. */
   extendLease(): Promise<boolean>;
+  /** X-Request-Id of the request that enqueued the job, if any. */
+  requestId: string | null;
+  /** Logs with the job id, name and request_id on every line. */
+  logger: JobLogger | undefined;
 }
 
 export type JobHandler = (payload: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
@@ -281,8 +286,21 @@ export class JobWorker {
     }
   }
 
+  /** The worker's logger with the job's identity (and the request that enqueued it) on every line. */
+  #jobLogger(job: JobRow): JobLogger | undefined {
+    const base = this.#logger;
+    if (!base) return undefined;
+    const ids = { jobId: job.id, name: job.name, ...(job.request_id ? { request_id: job.request_id } : {}) };
+    return {
+      info: (obj, msg) => base.info({ ...ids, ...obj }, msg),
+      warn: (obj, msg) => base.warn({ ...ids, ...obj }, msg),
+      error: (obj, msg) => base.error({ ...ids, ...obj }, msg),
+    };
+  }
+
   async #run(a: Active): Promise<JobRunResult> {
     const { job, controller } = a;
+    const log = this.#jobLogger(job);
     const base = { name: job.name, queue: job.queue, jobId: job.id, attempt: job.attempts };
     const result = (outcome: JobOutcome): JobRunResult => ({ id: job.id, name: job.name, attempt: job.attempts, outcome });
     const startedAt = process.hrtime.bigint();
@@ -299,8 +317,11 @@ export class JobWorker {
         attempt: job.attempts,
         signal: controller.signal,
         extendLease: () => this.#heartbeat(a),
+        requestId: job.request_id,
+        logger: log,
       };
-      value = await handler(job.payload, ctx);
+      // Jobs this handler enqueues inherit the originating request id.
+      value = await runWithRequestId(job.request_id, () => handler(job.payload, ctx));
       ok = true;
     } catch (err) {
       error = err;
@@ -311,26 +332,27 @@ export class JobWorker {
       if (ok) {
         const row = await complete(this.#db.kysely, job.id, this.workerId, value, guard);
         if (!row) return this.#lost(job, result);
+        log?.info({ attempt: job.attempts, durationSeconds }, 'job succeeded');
         this.#emit({ ...base, type: 'succeeded', durationSeconds });
         return result('succeeded');
       }
       if (this.#shuttingDown && controller.signal.aborted) {
         const row = await release(this.#db.kysely, job.id, this.workerId, SHUTDOWN_REASON, guard);
         if (!row) return this.#lost(job, result);
-        this.#logger?.warn({ jobId: job.id, name: job.name }, 'job released back to the queue at shutdown');
+        log?.warn({}, 'job released back to the queue at shutdown');
         return result('released');
       }
       const row = await fail(this.#db.kysely, job.id, this.workerId, error, { ...guard, backoff: this.#backoff });
       if (!row) return this.#lost(job, result);
       const dead = row.state === 'dead';
-      this.#logger?.[dead ? 'error' : 'warn'](
-        { jobId: job.id, name: job.name, attempt: job.attempts, maxAttempts: row.max_attempts, retryAt: dead ? undefined : row.run_at, err: describeError(error) },
+      log?.[dead ? 'error' : 'warn'](
+        { attempt: job.attempts, maxAttempts: row.max_attempts, retryAt: dead ? undefined : row.run_at, err: describeError(error) },
         dead ? 'job failed for the last time; moved to dead letters' : 'job failed; will retry',
       );
       this.#emit({ ...base, type: dead ? 'dead' : 'failed', durationSeconds });
       return result(dead ? 'dead' : 'failed');
     } catch (err) {
-      this.#logger?.error({ err: describeError(err), jobId: job.id, name: job.name }, 'recording job outcome failed; its lease will expire and it will be retried');
+      log?.error({ err: describeError(err) }, 'recording job outcome failed; its lease will expire and it will be retried');
       return result('lost');
     }
   }

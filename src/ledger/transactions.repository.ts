@@ -1,6 +1,6 @@
 // Transaction queries. Every function is scoped by ledger_id; list queries are
 // written so the partial indexes in the foundation migration apply.
-import { sql } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { ClearedState } from '../db/schema.ts';
 import type { Executor } from '../shared/executor.ts';
 
@@ -14,6 +14,8 @@ export interface TxFilter {
   amountMax?: bigint | undefined;
   cleared?: ClearedState | undefined;
   text?: string | undefined;
+  /** A compiled search query (src/query) over `transactions as t`. */
+  where?: Expression<SqlBool> | undefined;
 }
 
 export const txColumns = [
@@ -51,6 +53,7 @@ export async function listTransactions(ex: Executor, ledgerId: string, f: TxFilt
     .$if(f.amountMax !== undefined, (q) => q.where('t.amount_minor', '<=', f.amountMax!))
     .$if(f.cleared !== undefined, (q) => q.where('t.cleared_state', '=', f.cleared!))
     .$if(!!f.text, (q) => q.where('t.search_text', 'like', likePattern(f.text!)))
+    .$if(f.where !== undefined, (q) => q.where(f.where!))
     .$if(after !== undefined, (q) =>
       q.where(sql<boolean>`(t.posted_on, t.id) < (${after!.d}::date, ${after!.id}::uuid)`),
     )

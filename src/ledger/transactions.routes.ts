@@ -42,7 +42,7 @@ const ListQuery = Type.Object({
   amount_min: Type.Optional(Type.Integer()),
   amount_max: Type.Optional(Type.Integer()),
   cleared: Type.Optional(Cleared),
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'free text over payee name and notes (case-insensitive substring)' })),
+  q: Type.Optional(Type.String({ maxLength: 4000, description: 'a search query (docs/query-language.md), e.g. `payee:amazon amount:>50 date:last-month`; bare words match payee name and notes. A bad query is a 400 QUERY_INVALID with the position.' })),
 });
 
 type In = { [K in keyof typeof Fields]?: unknown };
@@ -70,7 +70,7 @@ export const transactionsRoutes: FastifyPluginAsyncTypebox<{ c: Container }> = a
     const q = req.query;
     return s.list(requireActor(req), req.params.ledgerId, {
       cursor: q.cursor, limit: q.limit, accountId: q.account_id, categoryId: q.category_id, payeeId: q.payee_id, from: q.from, to: q.to,
-      amountMin: q.amount_min, amountMax: q.amount_max, cleared: q.cleared, text: q.q,
+      amountMin: q.amount_min, amountMax: q.amount_max, cleared: q.cleared, query: q.q,
     });
   });
   app.post('/ledgers/:ledgerId/transactions', {

@@ -9,6 +9,7 @@ import type { ClearedState, NewTransaction } from '../db/schema.ts';
 import type { CurrencyCode } from '../money/currencies.ts';
 import { minor, MoneyRangeError, sum, toDecimalString, type Minor } from '../money/money.ts';
 import { recordAudit } from '../ops/audit/audit.repository.ts';
+import { prepareQuery } from '../query/prepare.ts';
 import { AppError, invalid, notFound } from '../shared/app-error.ts';
 import type { Executor } from '../shared/executor.ts';
 import { decodeCursor, encodeCursor, isUuid, requireDate } from '../shared/ids.ts';
@@ -43,8 +44,10 @@ export interface TransactionInput {
   transferAmountMinor?: number | undefined;
 }
 
-export interface ListQuery extends Omit<repo.TxFilter, 'amountMin' | 'amountMax'> {
+export interface ListQuery extends Omit<repo.TxFilter, 'amountMin' | 'amountMax' | 'where'> {
   amountMin?: number | undefined;
+  /** Query-language text (docs/query-language.md). */
+  query?: string | undefined;
   amountMax?: number | undefined;
   cursor?: string | undefined;
   limit: number;
@@ -172,8 +175,9 @@ async function hydrate(ex: Executor, ledgerId: string, rows: Row[]) {
   return (r: Row, rb?: bigint) => present(r, parts.filter((p) => p.parent_id === r.id), r.transfer_peer_id ? peerById.get(r.transfer_peer_id) : undefined, rb);
 }
 
-export function createTransactionsService(deps: { db: Db }) {
+export function createTransactionsService(deps: { db: Db; now?: () => Date }) {
   const k = deps.db.kysely;
+  const now = deps.now ?? (() => new Date());
 
   async function load(ex: Executor, ledgerId: string, id: string): Promise<TransactionView> {
     const row = isUuid(id) ? await repo.getTransaction(ex, ledgerId, id) : undefined;
@@ -240,8 +244,9 @@ export function createTransactionsService(deps: { db: Db }) {
 
     async list(actor: Actor, ledgerId: string, query: ListQuery) {
       await requireLedgerRole(k, actor, ledgerId, 'viewer');
+      const { query: text, ...rest } = query;
       const f: repo.TxFilter = {
-        ...query,
+        ...rest,
         amountMin: query.amountMin === undefined ? undefined : money('/query/amount_min', query.amountMin),
         amountMax: query.amountMax === undefined ? undefined : money('/query/amount_max', query.amountMax),
       };
@@ -250,13 +255,14 @@ export function createTransactionsService(deps: { db: Db }) {
       for (const [field, v] of [['/query/account_id', f.accountId], ['/query/payee_id', f.payeeId]] as const) if (v !== undefined && !isUuid(v)) throw invalid(field, 'must be a UUID');
       if (f.categoryId !== undefined && f.categoryId !== 'uncategorized' && !isUuid(f.categoryId)) throw invalid('/query/category_id', 'must be a UUID or "uncategorized"');
       if (f.text !== undefined) f.text = f.text.trim() || undefined;
+      if (text?.trim()) f.where = (await prepareQuery(k, ledgerId, text, { now: now(), field: '/query/q' })).where;
       const after = decodeCursor(query.cursor, ['d', 'id'] as const);
       const rows = await repo.listTransactions(k, ledgerId, f, after, query.limit + 1);
       const page = rows.slice(0, query.limit);
       const view = await hydrate(k, ledgerId, page);
 
       // Running balance when the page is a contiguous run of one account's rows.
-      const contiguous = f.accountId && !f.categoryId && !f.payeeId && f.amountMin === undefined && f.amountMax === undefined && !f.cleared && !f.text;
+      const contiguous = f.accountId && !f.categoryId && !f.payeeId && f.amountMin === undefined && f.amountMax === undefined && !f.cleared && !f.text && !f.where;
       let balances: bigint[] | undefined;
       if (contiguous && page.length > 0) {
         const acc = await getAccountRow(k, ledgerId, f.accountId!);

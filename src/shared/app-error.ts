@@ -4,6 +4,8 @@
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, title: 'Request is not valid' },
   MALFORMED_REQUEST: { status: 400, title: 'Request could not be read' },
+  // Search/rule/report queries (src/query): the text does not parse or names something invalid; `position` says where.
+  QUERY_INVALID: { status: 400, title: 'The query is not valid' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   INVALID_CREDENTIALS: { status: 401, title: 'Email or password is wrong' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
@@ -20,8 +22,18 @@ export const ERROR_CODES = {
   TRANSFER_INVALID: { status: 422, title: 'Transfer is not valid' },
   CURRENCY_MISMATCH: { status: 422, title: 'Currencies do not match' },
   AMOUNT_OUT_OF_RANGE: { status: 422, title: 'Amount is outside the supported range' },
+  // Statement imports (src/imports): the file could not be accepted; nothing was written.
+  IMPORT_MALFORMED_FILE: { status: 422, title: 'The statement file is malformed' },
+  IMPORT_UNSUPPORTED_FORMAT: { status: 422, title: 'The statement file is not in a supported format' },
+  IMPORT_FILE_TOO_LARGE: { status: 413, title: 'The statement file is too large' },
+  IMPORT_UNSAFE_XML: { status: 422, title: 'The statement file uses unsafe XML features' },
+  IMPORT_ARCHIVE_BOMB: { status: 413, title: 'The compressed statement file expands too much' },
+  IMPORT_ENCODING: { status: 422, title: 'The statement file cannot be decoded' },
+  IMPORT_CSV_MAPPING_REQUIRED: { status: 422, title: 'The CSV file needs a column mapping' },
+  IMPORT_AMOUNT_INVALID: { status: 422, title: 'The statement file has an invalid amount' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   NOT_READY: { status: 503, title: 'Service not ready' },
+  MAINTENANCE_MODE: { status: 503, title: 'Down for maintenance' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

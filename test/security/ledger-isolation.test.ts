@@ -41,9 +41,11 @@ interface World {
   tokenIds: string[];
   /** user ids of every member of the ledger (owner first). */
   members: string[];
+  /** import batches: one committed, one still a preview. */
+  imports: string[];
 }
 
-type IdKind = 'account' | 'group' | 'category' | 'payee' | 'transaction' | 'member';
+type IdKind = 'account' | 'group' | 'category' | 'payee' | 'transaction' | 'member' | 'import';
 type Needs = 'viewer' | 'editor' | 'owner';
 
 /** Ids a request body may point at. */
@@ -164,6 +166,8 @@ function idsOf(w: World, kind: IdKind): string[] {
       return [w.tx, w.split, w.splitPart, w.transfer, w.transferPeer];
     case 'member':
       return [...w.members];
+    case 'import':
+      return [...w.imports];
   }
 }
 
@@ -207,12 +211,30 @@ async function buildWorld(owner: Principal, tag: string): Promise<World> {
   const transfer = (await ok(send(c, 'POST', `${L}/transactions`, { account_id: acc1, posted_on: '2024-03-03', amount_minor: -5000, transfer_account_id: acc2 }), 'transfer')).body;
   await ok(send(c, 'POST', '/api/v1/tokens', { name: `${tag} cli` }), 'token');
   const tokens = (await ok(send(c, 'GET', '/api/v1/tokens?limit=200'), 'tokens')).body.items as { id: string }[];
+  const committedImport = (await ok(send(c, 'POST', `${L}/imports`, importBody(acc2, `${tag} import`)), 'import')).body.id as string;
+  await ok(send(c, 'POST', `${L}/imports/${committedImport}/commit`, {}), 'import commit');
+  const previewImport = (await ok(send(c, 'POST', `${L}/imports`, importBody(acc2, `${tag} preview`)), 'import preview')).body.id as string;
   return {
     owner, ledger, accounts: [acc1, acc2], group, category, payee, tx,
     split: split.id as string, splitPart: split.splits[0].id as string,
     transfer: transfer.id as string, transferPeer: transfer.transfer.peer_id as string,
     tokenIds: tokens.map((x) => x.id), members: [owner.id],
+    imports: [committedImport, previewImport],
   };
+}
+
+/** A one-row CSV statement as a JSON upload (the base64 form of POST …/imports). */
+function importBody(accountId: string, payee: string) {
+  const csv = `Date,Amount,Payee\n2024-03-05,-12.34,${payee.replace(/,/g, ' ')}\n`;
+  return { account_id: accountId, content_base64: Buffer.from(csv).toString('base64'), file_name: 'isolation.csv' };
+}
+
+/** A fresh import batch in w's ledger (as its owner): a preview, or committed. */
+async function newImport(w: World, commit: boolean): Promise<string> {
+  const L = `/api/v1/ledgers/${w.ledger}`;
+  const id = (await ok(send(as(w.owner), 'POST', `${L}/imports`, importBody(w.accounts[1], `temp ${uniq()}`)), 'temp import')).body.id as string;
+  if (commit) await ok(send(as(w.owner), 'POST', `${L}/imports/${id}/commit`, {}), 'temp import commit');
+  return id;
 }
 
 async function login(p: Principal): Promise<string> {
@@ -222,6 +244,67 @@ async function login(p: Principal): Promise<string> {
   if (!m) throw new Error(`login set no session cookie: ${setCookie.join(' | ')}`);
   return `finhub_session=${m[1]}`;
 }
+
+// ---------------------------------------------------------------- operator routes (/api/v1/ops)
+
+/** An operator route: every non-admin (token or session) gets 403 and A's data stays; the admin gets `okStatus`. */
+async function adminOnly(method: Method, url: string, payload: unknown, okStatus: number): Promise<string[]> {
+  const out: string[] = [];
+  const before = await snapshot(A);
+  for (const cred of [as(A.owner), as(B.owner), as(V), as(E), { cookie: bCookie }]) {
+    const issue = problemIssue(await send(cred, method, url, payload), 403, 'FORBIDDEN');
+    if (issue) out.push(`${method} ${url} as a non-admin: ${issue}`);
+  }
+  if ((await snapshot(A)) !== before) out.push(`${method} ${url}: A's data changed`);
+  const r = await send(as(ADMIN), method, url, payload);
+  if (r.status !== okStatus) out.push(`${method} ${url} as admin: ${describeRes(r)}`);
+  return out;
+}
+
+/** A fresh incident (opened directly through the service) for routes that name one. */
+const newIncident = async () => (await t.c.incidents.open({ name: 'isolation-test', actor: null }, { title: `iso ${uniq()}`, severity: 'P3' })).id;
+
+const OPS_CASES: Record<string, AccountCase> = {
+  'GET /api/v1/ops/incidents': { scope: 'admin', sample: () => ({}), check: () => adminOnly('GET', '/api/v1/ops/incidents', undefined, 200) },
+  'POST /api/v1/ops/incidents': { scope: 'admin', sample: () => ({ payload: { title: 'x', severity: 'P3' } }), check: () => adminOnly('POST', '/api/v1/ops/incidents', { title: `iso ${uniq()}`, severity: 'P3' }, 201) },
+  'GET /api/v1/ops/incidents/stats': { scope: 'admin', sample: () => ({}), check: () => adminOnly('GET', '/api/v1/ops/incidents/stats', undefined, 200) },
+  'GET /api/v1/ops/incidents/{id}': { scope: 'admin', sample: () => ({ url: '/api/v1/ops/incidents/INC-1' }), check: async () => { const id = await newIncident(); return adminOnly('GET', `/api/v1/ops/incidents/${id}`, undefined, 200); } },
+  'PATCH /api/v1/ops/incidents/{id}': { scope: 'admin', sample: () => ({ url: '/api/v1/ops/incidents/INC-1', payload: { note: 'x' } }), check: async () => { const id = await newIncident(); return adminOnly('PATCH', `/api/v1/ops/incidents/${id}`, { note: 'looked' }, 200); } },
+  'POST /api/v1/ops/incidents/{id}/ack': { scope: 'admin', sample: () => ({ url: '/api/v1/ops/incidents/INC-1/ack', payload: {} }), check: async () => { const id = await newIncident(); return adminOnly('POST', `/api/v1/ops/incidents/${id}/ack`, {}, 200); } },
+  'POST /api/v1/ops/incidents/{id}/resolve': { scope: 'admin', sample: () => ({ url: '/api/v1/ops/incidents/INC-1/resolve', payload: {} }), check: async () => { const id = await newIncident(); return adminOnly('POST', `/api/v1/ops/incidents/${id}/resolve`, {}, 200); } },
+  'GET /api/v1/ops/incidents/{id}/postmortem': { scope: 'admin', sample: () => ({ url: '/api/v1/ops/incidents/INC-1/postmortem' }), check: async () => { const id = await newIncident(); return adminOnly('GET', `/api/v1/ops/incidents/${id}/postmortem`, undefined, 200); } },
+  'GET /api/v1/ops/maintenance': { scope: 'admin', sample: () => ({}), check: () => adminOnly('GET', '/api/v1/ops/maintenance', undefined, 200) },
+  'PUT /api/v1/ops/maintenance': {
+    scope: 'admin',
+    sample: () => ({ payload: { message: 'x' } }),
+    check: async () => {
+      const out = await adminOnly('PUT', '/api/v1/ops/maintenance', { message: 'isolation test', until: '5m' }, 200);
+      // Switch it off again at once: every later write in this file would get 503.
+      await ok(send(as(ADMIN), 'DELETE', '/api/v1/ops/maintenance'), 'maintenance off');
+      return out;
+    },
+  },
+  'DELETE /api/v1/ops/maintenance': { scope: 'admin', sample: () => ({}), check: () => adminOnly('DELETE', '/api/v1/ops/maintenance', undefined, 200) },
+  // Queues an ops snapshot job; reveals no ledger data.
+  'POST /api/v1/ops/snapshots': { scope: 'admin', sample: () => ({}), check: () => adminOnly('POST', '/api/v1/ops/snapshots', undefined, 202) },
+  // Alertmanager's own bearer token (FINHUB_ALERTMANAGER_TOKEN, unset here), never a user's: every user credential,
+  // an administrator's included, gets 401, which is what the 401 sweep expects of non-public routes.
+  'POST /api/v1/ops/alertmanager': {
+    scope: 'admin',
+    sample: () => ({ payload: { version: '4', status: 'firing', alerts: [] } }),
+    check: async () => {
+      const out: string[] = [];
+      const body = { version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'Iso' }, startsAt: '2030-01-01T00:00:00Z', fingerprint: `iso-${uniq()}` }] };
+      for (const cred of [as(A.owner), as(ADMIN), { cookie: bCookie }]) {
+        const issue = problemIssue(await send(cred, 'POST', '/api/v1/ops/alertmanager', body), 401, 'UNAUTHENTICATED');
+        if (issue) out.push(`alertmanager webhook with a user credential: ${issue}`);
+      }
+      const made = await t.c.db.kysely.selectFrom('incidents').select('id').where('fingerprint', '=', body.alerts[0]!.fingerprint).execute();
+      if (made.length) out.push('alertmanager webhook: a user credential opened an incident');
+      return out;
+    },
+  },
+};
 
 // ---------------------------------------------------------------- the route table
 
@@ -385,6 +468,9 @@ const CASES: Record<string, Case> = {
     },
   },
 
+  // --- operator routes (incidents, maintenance, the Alertmanager webhook)
+  ...OPS_CASES,
+
   // --- ledgers and members
   'GET /api/v1/ledgers/{ledgerId}': { scope: 'ledger', needs: 'viewer' },
   'PATCH /api/v1/ledgers/{ledgerId}': { scope: 'ledger', needs: 'owner', body: () => ({ name: `renamed ${uniq()}`, base_currency: 'EUR' }) },
@@ -476,6 +562,21 @@ const CASES: Record<string, Case> = {
     scope: 'ledger', needs: 'editor', id: 'transaction',
     disposable: async (w) => (await ok(send(as(w.owner), 'POST', `/api/v1/ledgers/${w.ledger}/transactions`, txBody(w)), 'temp tx')).body.id,
   },
+
+  // --- statement imports (the upload is also tested as multipart and raw bytes in test/imports/routes.test.ts)
+  'POST /api/v1/ledgers/{ledgerId}/imports': {
+    scope: 'ledger', needs: 'editor',
+    body: (w) => importBody(w.accounts[1], `upload ${uniq()}`),
+    refBodies: (_own, f) => [importBody(f.account, 'foreign account')],
+  },
+  'GET /api/v1/ledgers/{ledgerId}/imports': { scope: 'ledger', needs: 'viewer', query: () => 'limit=200' },
+  'GET /api/v1/ledgers/{ledgerId}/imports/{batchId}': { scope: 'ledger', needs: 'viewer', id: 'import' },
+  'GET /api/v1/ledgers/{ledgerId}/imports/{batchId}/rows': { scope: 'ledger', needs: 'viewer', id: 'import', query: () => 'limit=10' },
+  'POST /api/v1/ledgers/{ledgerId}/imports/{batchId}/commit': { scope: 'ledger', needs: 'editor', id: 'import', body: () => ({}), disposable: (w) => newImport(w, false) },
+  // Undo of a committed batch and discard of a preview.
+  'DELETE /api/v1/ledgers/{ledgerId}/imports/{batchId}': { scope: 'ledger', needs: 'editor', id: 'import', disposable: (w) => newImport(w, true) },
+  // No pairs given: links every current suggestion of the batch.
+  'POST /api/v1/ledgers/{ledgerId}/imports/{batchId}/transfers': { scope: 'ledger', needs: 'editor', id: 'import', body: () => ({}), disposable: (w) => newImport(w, true) },
 };
 
 const ledgerCases = () => Object.entries(CASES).filter((e): e is [string, LedgerCase] => e[1].scope === 'ledger');
@@ -740,7 +841,7 @@ describe('ledger isolation and roles, route by route', () => {
     expect(await snapshot(A)).toBe(before);
   });
 
-  it.each(['POST /api/v1/setup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}', 'GET /api/v1/users', 'POST /api/v1/users', 'GET /api/v1/ledgers', 'POST /api/v1/ledgers'])(
+  it.each(['POST /api/v1/setup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}', 'GET /api/v1/users', 'POST /api/v1/users', 'GET /api/v1/ledgers', 'POST /api/v1/ledgers', ...Object.keys(OPS_CASES)])(
     'account-level route %s reveals and changes nothing of A for B, and admin routes are admin-only',
     async (key) => {
       const c = CASES[key];
@@ -751,7 +852,7 @@ describe('ledger isolation and roles, route by route', () => {
 
   it('the account-level list above is every account-level case', () => {
     expect(accountCases().map(([k]) => k).sort()).toEqual(
-      ['POST /api/v1/setup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}', 'GET /api/v1/users', 'POST /api/v1/users', 'GET /api/v1/ledgers', 'POST /api/v1/ledgers'].sort(),
+      ['POST /api/v1/setup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/auth/me', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}', 'GET /api/v1/users', 'POST /api/v1/users', 'GET /api/v1/ledgers', 'POST /api/v1/ledgers', ...Object.keys(OPS_CASES)].sort(),
     );
   });
 });

@@ -62,7 +62,7 @@ describe('server', () => {
   it('exposes metrics that promtool accepts', async () => {
     await fetch(`${s.url}/api/v1/ledgers`);
     const text = await (await fetch(`${s.url}/metrics`)).text();
-    expect(text).toContain('http_request_duration_seconds_bucket{');
+    expect(text).toContain('finhub_http_request_duration_seconds_bucket{');
     expect(text).toContain('route="/api/v1/ledgers"');
     expect(text).toMatch(/^finhub_users \d+/m);
     const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

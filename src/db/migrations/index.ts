@@ -2,7 +2,13 @@
 // not depend on reading a directory (works the same from source or a bundle).
 import type { Migration } from 'kysely';
 import * as m20261123000000 from './20261123000000_foundation.ts';
+import * as m20261124000000 from './20261124000000_imports.ts';
+import * as m20261124100000 from './20261124100000_ops.ts';
+import * as m20261124200000 from './20261124200000_backups.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_foundation': m20261123000000,
+  '20261124000000_imports': m20261124000000,
+  '20261124100000_ops': m20261124100000,
+  '20261124200000_backups': m20261124200000,
 };

@@ -13,7 +13,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
   const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
+    name: 'finhub_http_request_duration_seconds',
     help: 'HTTP request duration in seconds by method, route template and status code.',
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
@@ -28,8 +28,9 @@ export function createMetrics() {
     registers: [registry],
   });
   const authFailures = new Counter({ name: 'finhub_auth_failures_total', help: 'Requests rejected with 401, by kind: password (login) or credential (session cookie or token).', labelNames: ['kind'] as const, registers: [registry] });
-  const jobEvents = new Counter({ name: 'finhub_jobs_processed_total', help: 'Jobs finished by outcome (succeeded, failed, dead).', labelNames: ['outcome'] as const, registers: [registry] });
-  const jobDuration = new Histogram({ name: 'finhub_job_duration_seconds', help: 'Job run time in seconds.', buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry] });
+  // `type` is the job name when this process has a handler for it, else "other": bounded by the handler registry.
+  const jobEvents = new Counter({ name: 'finhub_jobs_processed_total', help: 'Jobs finished by outcome (succeeded, failed, dead) and job type.', labelNames: ['outcome', 'type'] as const, registers: [registry] });
+  const jobDuration = new Histogram({ name: 'finhub_job_duration_seconds', help: 'Job run time in seconds by job type.', labelNames: ['type'] as const, buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry] });
   const buildInfo = new Gauge({ name: 'finhub_build_info', help: 'Always 1; labels carry the version and database engine.', labelNames: ['version', 'engine'] as const, registers: [registry] });
 
   return { registry, httpDuration, httpInFlight, dbQueryDuration, authFailures, jobEvents, jobDuration, buildInfo };

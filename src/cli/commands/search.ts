@@ -1,0 +1,98 @@
+// finhub search: the transaction list filtered by a query (docs/query-language.md),
+// through the same service as GET /api/v1/ledgers/{id}/transactions?q=…
+import { sql } from 'kysely';
+import type { Actor } from '../../auth/actor.ts';
+import type { Container } from '../../app/container.ts';
+import type { TransactionView } from '../../ledger/transactions.service.ts';
+import { AppError } from '../../shared/app-error.ts';
+import { isUuid } from '../../shared/ids.ts';
+import { requireString, UsageError, type Command } from '../context.ts';
+
+const PAGE = 200;
+const MAX_LIMIT = 10_000;
+
+async function resolveLedger(c: Container, ref: string): Promise<{ id: string; name: string }> {
+  const q = c.db.kysely.selectFrom('ledgers').select(['id', 'name']);
+  const byId = isUuid(ref);
+  const rows = byId ? await q.where('id', '=', ref).execute() : await q.where(sql<string>`lower(name)`, '=', (ref as string).toLowerCase()).execute();
+  if (rows.length === 0) throw new AppError('NOT_FOUND', `no ledger ${byId ? 'with id' : 'named'} ${JSON.stringify(ref)} (see finhub ledger list)`);
+  if (rows.length > 1) throw new UsageError(`${rows.length} ledgers are named ${JSON.stringify(ref)}; pass the id instead: ${rows.map((r) => r.id).join(', ')}`);
+  return rows[0]!;
+}
+
+/** Acts as --email, or as the ledger's first owner (the operator searching for the household). */
+async function actorFor(c: Container, ledgerId: string, email: string | undefined): Promise<Actor> {
+  if (email) {
+    const u = await c.auth.findUserByEmail(email);
+    if (!u) throw new AppError('NOT_FOUND', `no user with email ${email}`);
+    return { userId: u.id, isAdmin: u.is_admin, via: 'cli' };
+  }
+  const owner = await c.db.kysely
+    .selectFrom('ledger_members')
+    .select('user_id')
+    .where('ledger_id', '=', ledgerId)
+    .where('role', '=', 'owner')
+    .orderBy('created_at')
+    .executeTakeFirst();
+  if (!owner) throw new AppError('NOT_FOUND', 'the ledger has no owner; pass --email of a member');
+  return { userId: owner.user_id, isAdmin: false, via: 'cli' };
+}
+
+function line(t: TransactionView): string {
+  const what = t.transfer ? `transfer ${t.amount_minor < 0 ? 'to' : 'from'} ${t.transfer.account_name}` : t.is_split ? `split: ${t.splits.map((s) => s.category_name ?? '(none)').join(', ')}` : (t.category_name ?? '(uncategorized)');
+  const flags = [t.cleared_state === 'uncleared' ? '' : t.cleared_state[0]!.toUpperCase(), t.tags.map((x) => `#${x}`).join(' ')].filter(Boolean).join(' ');
+  return [t.posted_on, `${t.amount.padStart(12)} ${t.currency}`, (t.payee_name ?? '-').padEnd(24), what, t.notes ? `"${t.notes}"` : '', flags].filter((s) => s !== '').join('  ');
+}
+
+/** Points at the column a query error names, under the query itself. */
+function pointer(query: string, e: AppError): string[] {
+  const pos = (e.details?.position as { offset?: number } | undefined)?.offset;
+  if (pos === undefined || query.length > 200) return [];
+  return [`  ${query}`, `  ${' '.repeat(pos)}^`];
+}
+
+export const searchCommand: Command = {
+  name: 'search',
+  summary: 'Search a ledger\'s transactions with the query language (docs/query-language.md)',
+  usage: 'finhub search --ledger LEDGER [--limit N] [--json] [--email MEMBER] "QUERY"   e.g. finhub search --ledger Home "payee:amazon amount:>50 date:last-month"',
+  needsDb: true,
+  options: {
+    ledger: { type: 'string', description: 'ledger id or name' },
+    limit: { type: 'string', description: `most transactions to show, newest first (default 50, at most ${MAX_LIMIT})` },
+    json: { type: 'boolean', description: 'one JSON object per line (the API\'s transaction shape)' },
+    email: { type: 'string', description: 'search as this ledger member (default: the ledger\'s owner)' },
+  },
+  async run(ctx, values, positionals) {
+    const ledgerRef = requireString(values, 'ledger');
+    const query = positionals.join(' ');
+    const limitText = (values.limit as string | undefined) ?? '50';
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}`);
+    const limit = Number(limitText);
+    const c = await ctx.container();
+    const ledger = await resolveLedger(c, ledgerRef);
+    const actor = await actorFor(c, ledger.id, values.email as string | undefined);
+    const found: TransactionView[] = [];
+    let cursor: string | undefined;
+    let more: boolean;
+    try {
+      do {
+        const page = await c.transactions.list(actor, ledger.id, { query, cursor, limit: Math.min(PAGE, limit - found.length) });
+        found.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+        more = cursor !== undefined;
+      } while (more && found.length < limit);
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code !== 'QUERY_INVALID') throw e;
+      for (const l of pointer(query, e)) ctx.io.err(l);
+      // The message already names the position; the field list would repeat it.
+      throw new AppError('QUERY_INVALID', e.message, { details: e.details });
+    }
+    if (values.json) {
+      for (const t of found) ctx.io.out(JSON.stringify(t));
+      return 0;
+    }
+    for (const t of found) ctx.io.out(line(t));
+    ctx.io.out(found.length === 0 ? 'no transactions match' : `${found.length} transaction${found.length === 1 ? '' : 's'}${more ? ` (more match; raise --limit to see them)` : ''}`);
+    return 0;
+  },
+};
