@@ -17,7 +17,7 @@ import { importsRoutes } from '../imports/flow/imports.routes.ts';
 import { healthRoutes } from '../ops/health/health.routes.ts';
 import { metricsRoutes } from '../ops/metrics/metrics.routes.ts';
 import { incidentsRoutes } from '../ops/incidents/incidents.routes.ts';
-import { registerMaintenanceGuard } from '../ops/maintenance/maintenance.guard.ts';
+import { refusedForMaintenance, registerMaintenanceGuard } from '../ops/maintenance/maintenance.guard.ts';
 import { maintenanceRoutes } from '../ops/maintenance/maintenance.routes.ts';
 import { statusRoutes } from '../ops/status/status.routes.ts';
 import { registerRequestContext } from '../ops/logs/request-context.ts';
@@ -87,7 +87,8 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     c.metrics.httpInFlight.dec();
     // Route template, never the raw URL: label values stay bounded.
     const route = req.routeOptions.url ?? 'unmatched';
-    c.metrics.httpDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (refusedForMaintenance(req)) c.metrics.maintenanceRefusals.inc({ method: req.method });
+    else c.metrics.httpDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (reply.statusCode === 401) c.metrics.authFailures.inc({ kind: req.url.startsWith('/api/v1/auth/login') ? 'password' : 'credential' });
   });
 

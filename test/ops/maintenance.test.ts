@@ -67,6 +67,10 @@ describe('maintenance mode over HTTP', () => {
     for (const url of ['/health/live', '/health/ready', '/status', '/status.json']) expect((await t.req({ method: 'GET', url })).status, url).toBe(200);
     const metrics = await t.req({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^finhub_maintenance_mode 1$/m);
+    // The five refused writes are counted as planned refusals, not as 5xx in the
+    // histogram that the error-rate SLO and alerts read.
+    expect(metrics.body).toMatch(/^finhub_http_maintenance_refusals_total\{method="POST"\} 2$/m);
+    expect(metrics.body).not.toMatch(/^finhub_http_request_duration_seconds_count\{[^}]*status_code="503"[^}]*\}/m);
 
     const got = await t.req({ method: 'GET', url: '/api/v1/ops/maintenance', token: admin.token });
     expect(got.body.on).toBe(true);

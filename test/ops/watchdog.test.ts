@@ -72,8 +72,13 @@ describe('watchdog', () => {
       await wd.tick();
     };
     await wd.tick(); // baseline
-    // 10% server errors: HighErrorRate critical (> 5% for 2m) fires; the warning (> 1% for 5m) too, later.
-    for (let i = 0; i < 6; i++) await step(90, 10);
+    // 10% server errors for 7 minutes: HighErrorRate critical (> 5% for 2m)
+    // fires; the warning (> 1% for 5m) fires later but is inhibited by it.
+    for (let i = 0; i < 14; i++) await step(90, 10);
+    expect(wd.evaluator.state('HighErrorRate:warning')!.phase).toBe('firing');
+    const warningFp = watchdogFingerprint(wd.evaluator.alerts.find((a) => a.key === 'HighErrorRate:warning')!);
+    expect(await t.c.db.kysely.selectFrom('incidents').select('id').where('fingerprint', '=', warningFp).execute()).toEqual([]);
+    expect(sent.filter((n) => n.alert.name === 'HighErrorRate' && n.alert.severity === 'warning')).toEqual([]);
     const fp = watchdogFingerprint(wd.evaluator.alerts.find((a) => a.key === 'HighErrorRate:critical')!);
     expect(fp).toBe('watchdog:HighErrorRate{severity="critical"}');
     const [inc] = await t.c.db.kysely.selectFrom('incidents').selectAll().where('fingerprint', '=', fp).execute();

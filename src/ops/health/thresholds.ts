@@ -31,7 +31,7 @@ export const BUILT_IN_THRESHOLDS: HealthThresholds = {
   deadJobsWarn: 0,
   memoryWarn: 0.9,
   backupSuccessWarnSeconds: 26 * 3600,
-  backupVerifiedWarnSeconds: 48 * 3600,
+  backupVerifiedWarnSeconds: 26 * 3600,
   errorRateWarn: 0.01,
   source: 'built-in',
 };

@@ -6,7 +6,7 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from '../../config/config.ts';
 
-const SECRET_KEYS = ['password', 'new_password', 'current_password', 'token', 'password_hash', 'token_hash', 'secret', 'authorization', 'cookie', 'databaseUrl', 'redisUrl', 'account_number', 'iban'];
+const SECRET_KEYS = ['password', 'new_password', 'current_password', 'token', 'password_hash', 'token_hash', 'secret', 'authorization', 'cookie', 'databaseUrl', 'redisUrl', 'account_number', 'iban', 'alertmanagerToken', 'notifyWebhookUrl', 'notifyWebhookSecret', 'notifySlackUrl', 'notifySmtpUrl', 'backupS3Url', 'backupS3AccessKeyId', 'backupS3SecretAccessKey', 'identity', 'identities'];
 
 export const REDACT_PATHS = [
   'req.headers.authorization',

@@ -18,6 +18,13 @@ export function isBlockedDuringMaintenance(method: string, url: string): boolean
   return !EXEMPT.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
+const refused = new WeakSet<object>();
+
+/** True when the maintenance guard answered this request with 503 (planned; kept out of the error-rate metrics). */
+export function refusedForMaintenance(req: object): boolean {
+  return refused.has(req);
+}
+
 export function registerMaintenanceGuard(app: FastifyInstance, maintenance: MaintenanceService, now: () => Date = () => new Date()): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!isBlockedDuringMaintenance(req.method, req.url)) return;
@@ -33,6 +40,7 @@ export function registerMaintenanceGuard(app: FastifyInstance, maintenance: Main
       maintenance: { message: s.message, since: s.since?.toISOString(), until: s.until ? s.until.toISOString() : null },
     };
     req.log.info({ code: e.code }, 'request refused: maintenance mode');
+    refused.add(req);
     return reply.code(503).header('retry-after', String(retryAfter)).type('application/problem+json').send(body);
   });
 }

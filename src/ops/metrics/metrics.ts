@@ -19,6 +19,10 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Writes refused with 503 while maintenance mode is on. They are planned and
+  // announced on the status page, so they are counted here instead of in the
+  // duration histogram that the error-rate SLO and alerts read.
+  const maintenanceRefusals = new Counter({ name: 'finhub_http_maintenance_refusals_total', help: 'Write requests refused with 503 because maintenance mode is on (not counted in finhub_http_request_duration_seconds).', labelNames: ['method'] as const, registers: [registry] });
   const httpInFlight = new Gauge({ name: 'finhub_http_requests_in_flight', help: 'HTTP requests being handled now.', registers: [registry] });
   const dbQueryDuration = new Histogram({
     name: 'finhub_db_query_duration_seconds',
@@ -33,7 +37,7 @@ export function createMetrics() {
   const jobDuration = new Histogram({ name: 'finhub_job_duration_seconds', help: 'Job run time in seconds by job type.', labelNames: ['type'] as const, buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [registry] });
   const buildInfo = new Gauge({ name: 'finhub_build_info', help: 'Always 1; labels carry the version and database engine.', labelNames: ['version', 'engine'] as const, registers: [registry] });
 
-  return { registry, httpDuration, httpInFlight, dbQueryDuration, authFailures, jobEvents, jobDuration, buildInfo };
+  return { registry, httpDuration, httpInFlight, maintenanceRefusals, dbQueryDuration, authFailures, jobEvents, jobDuration, buildInfo };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -282,10 +282,10 @@ const backups: Scenario[] = [
     checks: [none('23h50m', 'BackupTooOld'), none('47h50m', 'BackupTooOld'), none('47h50m', 'BackupNotVerified'), none('50h', 'BackupNotVerified')],
   },
   {
-    name: 'BackupNotVerified: no verified backup for more than 48h fires after 10m; a verification at 49h10m clears it',
+    name: 'BackupNotVerified: no verified backup for more than 26h fires after 10m; a verification at 27h10m clears it',
     interval: '10m',
-    series: [[VERIFIED, '0x294 176400x6']],
-    checks: [none('48h10m', 'BackupNotVerified'), { at: '48h30m', alert: 'BackupNotVerified', firing: [{ severity: 'warning', value: 174_600 }] }, none('49h30m', 'BackupNotVerified')],
+    series: [[VERIFIED, '0x162 97200x20']],
+    checks: [none('26h10m', 'BackupNotVerified'), { at: '26h30m', alert: 'BackupNotVerified', firing: [{ severity: 'warning', value: 95_400 }] }, none('27h30m', 'BackupNotVerified')],
   },
 ];
 

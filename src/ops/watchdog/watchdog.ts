@@ -113,7 +113,18 @@ export class Watchdog {
       this.#o.logger?.error({ err }, 'watchdog: evaluating the alerts failed');
       return;
     }
+    // Like the Alertmanager example's inhibit rule: while the critical of an
+    // alert fires, a warning of the same alert raises no incident and no
+    // notification. Criticals are handled first so a warning and its critical
+    // that fire in the same round are judged against each other.
+    const rank = (tr: AlertTransition) => (tr.alert.severity === 'critical' ? 0 : 1);
+    transitions = [...transitions].sort((x, y) => rank(x) - rank(y));
+    const criticalFiring = new Set(this.evaluator.firing().filter((a) => a.severity === 'critical').map((a) => a.name));
     for (const tr of transitions) {
+      if (tr.type === 'firing' && tr.alert.severity !== 'critical' && criticalFiring.has(tr.alert.name)) {
+        this.#o.logger?.info({ alert: tr.alert.name, severity: tr.alert.severity }, 'watchdog: alert firing, inhibited by its critical');
+        continue;
+      }
       try {
         await this.#apply(tr);
       } catch (err) {
