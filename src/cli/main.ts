@@ -22,6 +22,9 @@ import { maintenanceOffCommand, maintenanceOnCommand, maintenanceStatusCommand }
 import { ledgerCreateCommand, ledgerListCommand } from './commands/ledger.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { IMPORT_COMMANDS } from './commands/import.ts';
+import { MONEY_COMMANDS } from './commands/money-commands.ts';
+import { REPORTS_COMMANDS } from './commands/reports-commands.ts';
+import { RULES_COMMANDS } from './commands/rules-commands.ts';
 import { searchCommand } from './commands/search.ts';
 import { tokenCreateCommand } from './commands/token.ts';
 import { userCreateCommand, userListCommand } from './commands/user.ts';
@@ -34,7 +37,8 @@ import { startTrafficRecording } from '../ops/reports/traffic.ts';
 export const COMMANDS: Command[] = [migrateCommand, userCreateCommand, userListCommand, tokenCreateCommand, ledgerCreateCommand, ledgerListCommand, demoCommand,
   incidentOpenCommand, incidentAckCommand, incidentUpdateCommand, incidentResolveCommand, incidentListCommand, incidentShowCommand, incidentPostmortemCommand,
   maintenanceOnCommand, maintenanceOffCommand, maintenanceStatusCommand,
-  doctorCommand, logsSearchCommand, reportOpsCommand, ...DB_COMMANDS, ...BACKUP_COMMANDS, ...OFFSITE_COMMANDS, migrateToPostgresCommand, ...IMPORT_COMMANDS, searchCommand];
+  doctorCommand, logsSearchCommand, reportOpsCommand, ...DB_COMMANDS, ...BACKUP_COMMANDS, ...OFFSITE_COMMANDS, migrateToPostgresCommand, ...IMPORT_COMMANDS, searchCommand,
+  ...RULES_COMMANDS, ...MONEY_COMMANDS, ...REPORTS_COMMANDS];
 
 const stdIo: Io = {
   out: (l) => process.stdout.write(l + '\n'),

@@ -3,7 +3,10 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BackupsTables } from './schema-parts/backups.ts';
 import type { ImportsTables } from './schema-parts/imports.ts';
+import type { MoneyTables } from './schema-parts/money.ts';
 import type { OpsTables } from './schema-parts/ops.ts';
+import type { ReportsTables } from './schema-parts/reports.ts';
+import type { RulesTables } from './schema-parts/rules.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -222,7 +225,7 @@ export interface JobSchedulesTable {
   updated_at: DefaultedTimestamp;
 }
 
-export interface Database extends ImportsTables, OpsTables, BackupsTables {
+export interface Database extends ImportsTables, OpsTables, BackupsTables, RulesTables, MoneyTables, ReportsTables {
   system_settings: SystemSettingsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -22,6 +22,9 @@ import { maintenanceRoutes } from '../ops/maintenance/maintenance.routes.ts';
 import { statusRoutes } from '../ops/status/status.routes.ts';
 import { registerRequestContext } from '../ops/logs/request-context.ts';
 import { reportsRoutes } from '../ops/reports/reports.routes.ts';
+import { rulesRoutes } from '../rules/rules.routes.ts';
+import { moneyRoutes } from '../budgets/money.routes.ts';
+import { ledgerReportsRoutes } from '../reports/reports.routes.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendProblem, toAppError } from './plugins/errors.ts';
 import { validatorCompiler } from './plugins/validation.ts';
@@ -109,6 +112,9 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
       await api.register(incidentsRoutes, { c });
       await api.register(maintenanceRoutes, { c });
       await api.register(reportsRoutes, { c });
+      await api.register(rulesRoutes, { c });
+      await api.register(moneyRoutes, { c });
+      await api.register(ledgerReportsRoutes, { c });
     },
     { prefix: '/api/v1' },
   );

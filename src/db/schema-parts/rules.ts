@@ -1,0 +1,3 @@
+// Kysely row types for the rules tables (see migrations/*_rules.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RulesTables {}
