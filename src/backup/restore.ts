@@ -43,6 +43,14 @@ export interface RestoreOptions {
   checkFingerprints?: boolean;
   /** Apply the migrations newer than the backup's schema (default true). */
   migrateToLatest?: boolean;
+  /**
+   * Leave out the non-unique secondary indexes (default false). Only for a
+   * scratch database that is thrown away (verify level 3): such an index
+   * cannot reject a row, so rebuilding it proves nothing about the backup,
+   * while unique indexes, primary keys and foreign keys are still re-created
+   * and validated. Level 4 and real restores rebuild everything.
+   */
+  skipNonUniqueIndexes?: boolean;
   onProgress?: (line: string) => void;
   /** JSON bytes per INSERT statement (default 2 MiB; with one statement in flight, about twice that is held). */
   batchBytes?: number;
@@ -149,6 +157,8 @@ async function migrate(ex: AnyKysely, to: string | undefined): Promise<string[]>
 
 interface Detached {
   indexes: string[];
+  /** Non-unique index definitions (a subset of indexes). */
+  nonUnique: Set<string>;
   foreignKeys: { table: string; name: string; def: string }[];
   tables: string[];
 }
@@ -171,11 +181,12 @@ async function detachForLoad(ex: AnyKysely, tables: string[]): Promise<Detached>
   for (const fk of fks) await query(ex, `alter table ${ident(fk.table)} drop constraint ${ident(fk.name)}`);
   for (const ix of indexes) await query(ex, `drop index ${ix.name}`);
   for (const t of tables) await query(ex, `alter table ${ident(t)} disable trigger user`);
-  return { indexes: indexes.map((i) => i.def), foreignKeys: fks, tables };
+  const defs = indexes.map((i) => i.def);
+  return { indexes: defs, nonUnique: new Set(defs.filter((d) => !/^CREATE UNIQUE INDEX /i.test(d))), foreignKeys: fks, tables };
 }
 
-async function reattach(ex: AnyKysely, d: Detached): Promise<void> {
-  for (const def of d.indexes) await query(ex, def);
+async function reattach(ex: AnyKysely, d: Detached, skipNonUnique = false): Promise<void> {
+  for (const def of d.indexes) if (!(skipNonUnique && d.nonUnique.has(def))) await query(ex, def);
   for (const fk of d.foreignKeys) await query(ex, `alter table ${ident(fk.table)} add constraint ${ident(fk.name)} ${fk.def}`);
   for (const t of d.tables) await query(ex, `alter table ${ident(t)} enable trigger user`);
   await resetSequences(ex, d.tables);
@@ -364,8 +375,9 @@ export async function restoreInto(target: Db, source: RestoreSource, opts: Resto
       const missing = names.filter((n) => !loaded.has(n));
       if (!trailer || missing.length) throw new ArchiveError(`the archive lacks table(s) ${missing.join(', ')}`, missing.map((m) => `table ${m}`), 'inconsistent');
 
-      progress('re-creating indexes and foreign keys');
-      await reattach(conn, detached);
+      const skipIx = opts.skipNonUniqueIndexes === true;
+      progress(skipIx ? `re-creating unique indexes and foreign keys (${detached.nonUnique.size} non-unique indexes left out in this scratch copy)` : 're-creating indexes and foreign keys');
+      await reattach(conn, detached, skipIx);
       for (const entry of manifest.tables) {
         const [r] = await query<{ n: bigint }>(conn, `select count(*) as n from ${ident(entry.name)}`);
         if (Number(r!.n) !== entry.rows) throw new RestoreError(`table ${entry.name} has ${String(r!.n)} rows after loading, the backup has ${entry.rows}`, 'failed');

@@ -122,8 +122,14 @@ describe(`backups on ${testEngine}`, { timeout: 300_000 }, () => {
       expect(r.problems).toEqual([]);
       expect(r.levelReached).toBe(level);
     }
+    const r3 = await t.c.backups.verify(first.id, 3);
+    expect(r3.problems).toEqual([]);
+    expect(r3.levelReached).toBe(3);
+    // A level 3 scratch copy skips the non-unique indexes (they cannot reject data); level 4 rebuilds them.
+    expect(r3.steps[2]!.detail).toMatch(/unique indexes and foreign keys re-created and validated \(non-unique indexes are rebuilt at level 4\)/);
     const r4 = await t.c.backups.verify(first.id, 4);
     expect(r4.problems).toEqual([]);
+    expect(r4.steps[2]!.detail).not.toMatch(/non-unique/);
     expect(r4.ok).toBe(true);
     expect(r4.levelReached).toBe(4);
     expect(r4.steps.map((s) => s.level)).toEqual([1, 2, 3, 4]);
