@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { createContainer, VERSION, type Container } from '../app/container.ts';
 import { ConfigError, loadConfig, CONFIG_VARS, type Config } from '../config/config.ts';
 import { acquireDataDirLock, DataDirLockedError, lockHolder } from '../db/data-dir-lock.ts';
+import { backupBeforeMigrating } from '../backup/pre-migrate.ts';
 import { migrateUp } from '../db/migrator.ts';
 import { startServer, StartupError } from '../http/server.ts';
 import { BACKUP_COMMANDS } from './commands/backup-commands.ts';
@@ -242,7 +243,11 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
       if (!container) {
         container = await createContainer({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
         // Embedded databases are migrated on first use, as `serve` would; PostgreSQL is migrated explicitly.
-        if (!config.databaseUrl && found.cmd.name !== 'migrate') await migrateUp(container.db);
+        if (!config.databaseUrl && found.cmd.name !== 'migrate') {
+          // Backed up first, like `finhub migrate up`, when backups are configured and migrations are pending.
+          await backupBeforeMigrating(container, (line) => io.err(line));
+          await migrateUp(container.db);
+        }
       }
       return container;
     };

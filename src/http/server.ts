@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { createContainer, type Container } from '../app/container.ts';
 import type { Config } from '../config/config.ts';
 import { acquireDataDirLock } from '../db/data-dir-lock.ts';
+import { backupBeforeMigrating } from '../backup/pre-migrate.ts';
 import { migrateUp, pendingMigrations } from '../db/migrator.ts';
 import { openServerLogger, type ServerLogger } from '../ops/logs/log-file.ts';
 import { buildApp } from './app.ts';
@@ -37,6 +38,11 @@ export async function startServer(config: Config, hooks: ServerHooks = {}): Prom
     logs = openServerLogger(config);
     c = await createContainer(config, { logger: logs.logger });
     if (embedded) {
+      // An upgraded finhub migrates its embedded database on start: back it up first (when backups are configured).
+      await backupBeforeMigrating(c, (line) => {
+        c!.logger.info(line);
+        print(line);
+      });
       const applied = await migrateUp(c.db);
       for (const m of applied) c.logger.info({ migration: m.migrationName }, 'migration applied');
     } else {

@@ -6,7 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Migrator } from 'kysely';
 import { createDb } from '../../src/db/create-db.ts';
+import { migrations } from '../../src/db/migrations/index.ts';
 import { migrateUp } from '../../src/db/migrator.ts';
 import { testEngine } from '../helpers/db.ts';
 import { baseEnv, cli } from './cli-process.ts';
@@ -26,6 +28,9 @@ describe.runIf(testEngine === 'pglite')('backup commands next to a running embed
     const db = await createDb({ dataDir: data });
     await migrateUp(db);
     await seedDemo(db, { seed: 'server', scale: 0.2 });
+    // Leave the newest migration pending: serve must back up before applying it.
+    const m = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations }, migrationTableName: 'finhub_migrations', migrationLockTableName: 'finhub_migrations_lock' });
+    expect((await m.migrateDown()).error).toBeUndefined();
     await db.close();
     env = baseEnv({ ...e.env, FINHUB_DATA_DIR: data, PORT: '0', FINHUB_WATCHDOG: 'false' });
     // The server's environment has no identity file: verify/drill get --identity from the caller.
@@ -60,6 +65,12 @@ describe.runIf(testEngine === 'pglite')('backup commands next to a running embed
     delete x.FINHUB_BACKUP_IDENTITY_FILE;
     return x;
   };
+
+  it('serve backed up the embedded database before applying the pending migration', async () => {
+    expect(serverOut).toMatch(/backing up before applying 1 migration/);
+    const listed = await cli(['backup', 'list'], env);
+    expect(listed.out).toMatch(new RegExp(`pre-migrate\\s+before migrating to ${Object.keys(migrations).at(-1)}`));
+  });
 
   it('create and list run inside the server', async () => {
     const made = await cli(['backup', 'create', '--note', 'while serving'], env);

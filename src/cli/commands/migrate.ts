@@ -1,30 +1,7 @@
-import { loadRecipients } from '../../backup/keys.ts';
-import { currentMigration, migrateDown, migrateDownAll, migrateUp, migrationStatus, pendingMigrations } from '../../db/migrator.ts';
-import type { Container } from '../../app/container.ts';
-import type { Command, Io } from '../context.ts';
+import { backupBeforeMigrating } from '../../backup/pre-migrate.ts';
+import { currentMigration, migrateDown, migrateDownAll, migrateUp, migrationStatus } from '../../db/migrator.ts';
+import type { Command } from '../context.ts';
 import { UsageError } from '../context.ts';
-
-/**
- * Before pending migrations change the schema, take a backup (when backups
- * are configured and the database already has a schema to lose). A failed
- * backup stops the migration: nothing has changed yet.
- */
-async function backupBeforeMigrating(c: Container, io: Io, skip: boolean): Promise<void> {
-  const pending = await pendingMigrations(c.db);
-  if (pending.length === 0) return;
-  if (skip) {
-    io.out(`--no-backup: migrating without a backup first (${pending.length} pending)`);
-    return;
-  }
-  if (!(await currentMigration(c.db))) return; // an empty database: nothing to back up
-  if ((await loadRecipients(c.config)).length === 0) {
-    io.out('note: no backup taken before migrating: backups are not configured (set FINHUB_BACKUP_RECIPIENTS; see finhub backup keygen)');
-    return;
-  }
-  io.out(`backing up before applying ${pending.length} migration(s)…`);
-  const b = await c.backups.create({ kind: 'pre-migrate', note: `before migrating to ${pending[pending.length - 1]}` });
-  io.out(`backup ${b.id} written to ${b.path} (restore it with: finhub backup restore ${b.id} --force)`);
-}
 
 export const migrateCommand: Command = {
   name: 'migrate',
@@ -40,7 +17,7 @@ export const migrateCommand: Command = {
     const [action] = positionals;
     const c = await ctx.container();
     if (action === 'up') {
-      await backupBeforeMigrating(c, ctx.io, !!values['no-backup']);
+      await backupBeforeMigrating(c, (l) => ctx.io.out(l), !!values['no-backup']);
       const results = await migrateUp(c.db);
       for (const r of results) ctx.io.out(`applied ${r.migrationName}`);
       ctx.io.out(results.length ? `database is at ${await currentMigration(c.db)}` : 'nothing to apply; database is up to date');
