@@ -251,6 +251,7 @@ const jobs: Scenario[] = [
 // (every evaluation lands on a sample; `for: 10m` is then exactly one step).
 const LAST = 'finhub_backup_last_success_timestamp_seconds{job="finhub",instance="a:8080"}';
 const VERIFIED = 'finhub_backup_last_verified_timestamp_seconds{job="finhub",instance="a:8080"}';
+const OFFSITE = (target: string) => `finhub_backup_offsite_last_success_timestamp_seconds{job="finhub",instance="a:8080",target="${target}"}`;
 
 const backups: Scenario[] = [
   {
@@ -286,6 +287,37 @@ const backups: Scenario[] = [
     interval: '10m',
     series: [[VERIFIED, '0x162 97200x20']],
     checks: [none('26h10m', 'BackupNotVerified'), { at: '26h30m', alert: 'BackupNotVerified', firing: [{ severity: 'warning', value: 95_400 }] }, none('27h30m', 'BackupNotVerified')],
+  },
+  {
+    name: 'BackupOffsiteDirStale and BackupOffsiteS3Stale: each target alerts on its own; a fresh copy in one does not hide a stale other',
+    interval: '10m',
+    series: [
+      // offsite-dir gets a new copy every 6 h; s3 stops after the first and gets one again at 27h10m.
+      [OFFSITE('offsite-dir'), '0x35 21600x36 43200x36 64800x36 86400x36 108000x20'],
+      [OFFSITE('s3'), '0x162 97200x20'],
+    ],
+    checks: [
+      none('26h10m', 'BackupOffsiteS3Stale'),
+      { at: '26h30m', alert: 'BackupOffsiteS3Stale', firing: [{ severity: 'warning', value: 95_400 }] },
+      none('26h30m', 'BackupOffsiteDirStale'),
+      none('27h30m', 'BackupOffsiteS3Stale'),
+    ],
+  },
+  {
+    name: 'BackupOffsiteDirStale: no copy in the offsite directory for more than 26h fires after 10m; a new copy clears it',
+    interval: '10m',
+    series: [
+      [OFFSITE('offsite-dir'), '0x162 97200x20'],
+      // s3 receives a copy every day: it never fires.
+      [OFFSITE('s3'), '0x143 86400x40'],
+    ],
+    checks: [
+      none('26h10m', 'BackupOffsiteDirStale'),
+      { at: '26h30m', alert: 'BackupOffsiteDirStale', firing: [{ severity: 'warning', value: 95_400 }] },
+      none('27h30m', 'BackupOffsiteDirStale'),
+      none('26h30m', 'BackupOffsiteS3Stale'),
+      none('30h', 'BackupOffsiteS3Stale'),
+    ],
   },
 ];
 
