@@ -84,7 +84,7 @@ export async function commitBatch(tx: Executor, deps: CommitDeps, actor: Actor, 
   const account = await tx.selectFrom('accounts').select(['id', 'name', 'currency', 'opened_on', 'opening_balance_minor']).where('id', '=', accountId).forUpdate().executeTakeFirst();
   if (!account) throw new AppError('CONFLICT', 'the account of this import no longer exists');
 
-  const q = await repo.candidateQueryOfBatch(tx, b.id, accountId, Math.max(b.dedupe_window_days, BANK_ID_HORIZON_DAYS));
+  const q = await repo.candidateQueryOfBatch(tx, b.id, accountId, b.dedupe_window_days, Math.max(b.dedupe_window_days, BANK_ID_HORIZON_DAYS));
   const fp = q ? await repo.candidatesFingerprint(tx, q) : EMPTY_FINGERPRINT;
   if (fp !== b.candidates_fingerprint) {
     throw new AppError('CONFLICT', `transactions of account "${account.name}" changed since this preview was made, so its duplicate decisions may be wrong; upload the file again for a fresh preview`, { details: { batch_status: 'stale' } });

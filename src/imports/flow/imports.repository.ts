@@ -26,23 +26,67 @@ export function pgTextArrayLiteral(xs: readonly string[]): string {
 
 export interface CandidateQuery {
   accountId: string;
-  from: string;
-  to: string;
-  amounts: bigint[];
+  /**
+   * One entry per distinct amount of the statement: rows of that amount dated
+   * between `from` and `to` (the statement's first and last date with that
+   * amount, widened by the dedupe window) can be fuzzy matches.
+   */
+  amounts: { amount: bigint; from: string; to: string }[];
+  /** Bank ids of the statement: rows carrying one, dated within [bankFrom, bankTo], can be exact matches. */
   bankIds: string[];
+  bankFrom: string;
+  bankTo: string;
 }
 
-/** Date slices the candidate fetch is split into: bounds the driver's buffers (rows arrive whole per query). */
-const CANDIDATE_SLICES = 8;
 const DAY_MS = 86_400_000;
+const shiftDay = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/** Builds the query from the statement rows that take part in matching. */
+export function candidateQuery(accountId: string, rows: readonly { postedOn: string; amountMinor: bigint; bankId?: string | undefined | null }[], windowDays: number, horizonDays: number): CandidateQuery | undefined {
+  if (rows.length === 0) return undefined;
+  const byAmount = new Map<bigint, { lo: string; hi: string }>();
+  let lo = rows[0]!.postedOn;
+  let hi = lo;
+  const ids = new Set<string>();
+  for (const r of rows) {
+    if (r.postedOn < lo) lo = r.postedOn;
+    if (r.postedOn > hi) hi = r.postedOn;
+    if (r.bankId) ids.add(r.bankId);
+    const e = byAmount.get(r.amountMinor);
+    if (!e) byAmount.set(r.amountMinor, { lo: r.postedOn, hi: r.postedOn });
+    else {
+      if (r.postedOn < e.lo) e.lo = r.postedOn;
+      if (r.postedOn > e.hi) e.hi = r.postedOn;
+    }
+  }
+  const amounts = [...byAmount].map(([amount, e]) => ({ amount, from: shiftDay(e.lo, -windowDays), to: shiftDay(e.hi, windowDays) }));
+  // A fixed order, so the same statement always gives the same query.
+  amounts.sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0));
+  return { accountId, amounts, bankIds: [...ids].sort(), bankFrom: shiftDay(lo, -horizonDays), bankTo: shiftDay(hi, horizonDays) };
+}
 
 /**
- * The account's top-level rows that can match the statement: inside the date
- * range and either with an amount the statement has or a bank id it has.
- * Membership tests against the arrays are hashed by PostgreSQL. The range is
- * fetched in a few date slices (each one index range scan, no sort), and
- * dates and payee texts are interned, so a large candidate set holds one copy
- * of each repeated string.
+ * Ids of the candidate rows, as SQL: rows of one of the statement's amounts
+ * near a statement date with that amount (a hash join against the amount
+ * list), plus rows carrying one of its bank ids. Far fewer rows than the
+ * whole date range when the account has years of history.
+ */
+function candidateIds(q: CandidateQuery) {
+  return sql`
+    select t.id from unnest(${q.amounts.map((a) => a.amount)}::bigint[], ${q.amounts.map((a) => a.from)}::date[], ${q.amounts.map((a) => a.to)}::date[]) as f(a, lo, hi)
+      join transactions t on t.amount_minor = f.a and t.posted_on between f.lo and f.hi
+     where t.account_id = ${q.accountId}::uuid and t.parent_id is null
+    union
+    select t.id from transactions t
+     where t.account_id = ${q.accountId}::uuid and t.parent_id is null and t.imported_id = any(${q.bankIds}::text[])
+       and t.posted_on between ${q.bankFrom}::date and ${q.bankTo}::date`;
+}
+
+/**
+ * The account's top-level rows that can match the statement (see
+ * candidateIds), with an order-independent digest of them for the commit's
+ * "nothing changed since the preview" check. Dates and payee texts are
+ * interned, so a large candidate set holds one copy of each repeated string.
  */
 export async function fetchCandidates(ex: Executor, q: CandidateQuery): Promise<{ rows: ExistingRow[]; fingerprint: string }> {
   const out: ExistingRow[] = [];
@@ -55,39 +99,28 @@ export async function fetchCandidates(ex: Executor, q: CandidateQuery): Promise<
     strings.set(v, v);
     return v;
   };
-  const first = Date.parse(`${q.from}T00:00:00Z`);
-  const days = Math.floor((Date.parse(`${q.to}T00:00:00Z`) - first) / DAY_MS) + 1;
-  const slices = Math.max(1, Math.min(CANDIDATE_SLICES, Math.ceil(days / 31)));
-  const step = Math.ceil(days / slices);
-  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  for (let start = 0; start < days; start += step) {
-    const from = iso(first + start * DAY_MS);
-    const to = iso(first + Math.min(days - 1, start + step - 1) * DAY_MS);
-    const r = await sql<{
-      id: string; posted_on: string; amount_minor: bigint; payee: string | null; raw: string | null;
-      imported_id: string | null; pending: boolean; cleared_state: ClearedState; is_split: boolean; transfer_peer_id: string | null; h: bigint;
-    }>`
-      select t.id, t.posted_on, t.amount_minor, p.name as payee, t.import_payee_raw as raw, t.imported_id,
-             t.pending, t.cleared_state, t.is_split, t.transfer_peer_id, ${ROW_HASH} as h
-        from transactions t left join payees p on p.id = t.payee_id
-       where t.account_id = ${q.accountId} and t.parent_id is null
-         and t.posted_on between ${from}::date and ${to}::date
-         and (t.amount_minor = any(${q.amounts}::bigint[]) or t.imported_id = any(${q.bankIds}::text[]))`.execute(ex);
-    for (const x of r.rows) {
-      hashSum += BigInt(x.h);
-      out.push({
-        id: x.id,
-        accountId: q.accountId,
-        postedOn: intern(x.posted_on)!,
-        amountMinor: BigInt(x.amount_minor),
-        payee: intern(x.payee),
-        rawPayee: intern(x.raw),
-        bankId: x.imported_id,
-        pending: x.pending,
-        reconciled: x.cleared_state === 'reconciled',
-        linked: x.is_split || x.transfer_peer_id !== null,
-      });
-    }
+  const r = await sql<{
+    id: string; posted_on: string; amount_minor: bigint; payee: string | null; raw: string | null;
+    imported_id: string | null; pending: boolean; cleared_state: ClearedState; is_split: boolean; transfer_peer_id: string | null; h: bigint;
+  }>`
+    select t.id, t.posted_on, t.amount_minor, p.name as payee, t.import_payee_raw as raw, t.imported_id,
+           t.pending, t.cleared_state, t.is_split, t.transfer_peer_id, ${ROW_HASH} as h
+      from transactions t left join payees p on p.id = t.payee_id
+     where t.id in (${candidateIds(q)})`.execute(ex);
+  for (const x of r.rows) {
+    hashSum += BigInt(x.h);
+    out.push({
+      id: x.id,
+      accountId: q.accountId,
+      postedOn: intern(x.posted_on)!,
+      amountMinor: BigInt(x.amount_minor),
+      payee: intern(x.payee),
+      rawPayee: intern(x.raw),
+      bankId: x.imported_id,
+      pending: x.pending,
+      reconciled: x.cleared_state === 'reconciled',
+      linked: x.is_split || x.transfer_peer_id !== null,
+    });
   }
   // The same digest candidatesFingerprint computes in SQL: row count and the exact sum of the row hashes.
   return { rows: out, fingerprint: `${out.length}:${hashSum}` };
@@ -95,36 +128,26 @@ export async function fetchCandidates(ex: Executor, q: CandidateQuery): Promise<
 
 /**
  * An order-independent digest of the rows fetchCandidates returns (same
- * filter), over the columns duplicate detection depends on: fetchCandidates
+ * query), over the columns duplicate detection depends on: fetchCandidates
  * computes it while fetching; commit recomputes it here, with the query
  * rebuilt from the batch (candidateQueryOfBatch), under the account lock.
  */
 export async function candidatesFingerprint(ex: Executor, q: CandidateQuery): Promise<string> {
   const r = await sql<{ fp: string }>`
-    select ${FINGERPRINT} as fp
-      from transactions t
-     where t.account_id = ${q.accountId} and t.parent_id is null
-       and t.posted_on between ${q.from}::date and ${q.to}::date
-       and (t.amount_minor = any(${q.amounts}::bigint[]) or t.imported_id = any(${q.bankIds}::text[]))`.execute(ex);
+    select ${FINGERPRINT} as fp from transactions t where t.id in (${candidateIds(q)})`.execute(ex);
   return r.rows[0]!.fp;
 }
 
 /**
  * The CandidateQuery a preview used, rebuilt from the batch's stored rows
  * (the rows that took part in matching: not the skipped ones), so commit can
- * recompute candidatesFingerprint with exactly the same filter. Undefined when
+ * recompute candidatesFingerprint with exactly the same query. Undefined when
  * no row took part.
  */
-export async function candidateQueryOfBatch(ex: Executor, batchId: string, accountId: string, horizonDays: number): Promise<CandidateQuery | undefined> {
-  const r = await sql<{ lo: string | null; hi: string | null; amounts: string[] | null; ids: string[] | null }>`
-    select min(posted_on) as lo, max(posted_on) as hi,
-           array_agg(distinct amount_minor::text) as amounts,
-           array_agg(distinct bank_id) filter (where bank_id is not null) as ids
-      from import_rows where batch_id = ${batchId}::uuid and proposed <> 'skipped'`.execute(ex);
-  const row = r.rows[0];
-  if (!row?.lo || !row.hi) return undefined;
-  const shift = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-  return { accountId, from: shift(row.lo, -horizonDays), to: shift(row.hi, horizonDays), amounts: (row.amounts ?? []).map((x) => BigInt(x)), bankIds: row.ids ?? [] };
+export async function candidateQueryOfBatch(ex: Executor, batchId: string, accountId: string, windowDays: number, horizonDays: number): Promise<CandidateQuery | undefined> {
+  const r = await sql<{ posted_on: string; amount_minor: bigint; bank_id: string | null }>`
+    select posted_on, amount_minor, bank_id from import_rows where batch_id = ${batchId}::uuid and proposed <> 'skipped'`.execute(ex);
+  return candidateQuery(accountId, r.rows.map((x) => ({ postedOn: x.posted_on, amountMinor: BigInt(x.amount_minor), bankId: x.bank_id })), windowDays, horizonDays);
 }
 
 /** Per-row hash over the columns duplicate detection depends on. */

@@ -12,7 +12,7 @@ import { isInRange, toDecimalString, type Minor } from '../../money/money.ts';
 import { AppError } from '../../shared/app-error.ts';
 import { isCalendarDate } from '../../shared/ids.ts';
 import type { Statement } from '../statement.ts';
-import { dayNumber, matchRows, type ExistingRow, type FileRow } from './dedupe.ts';
+import { matchRows, type ExistingRow, type FileRow } from './dedupe.ts';
 import * as repo from './imports.repository.ts';
 import { uuid7Sequence } from './uuid7.ts';
 import type { BalanceCheck } from './views.ts';
@@ -48,7 +48,6 @@ const clip = (s: string | undefined | null, n = MAX_TEXT) => {
   return t ? (t.length > n ? t.slice(0, n) : t) : null;
 };
 
-const addDays = (date: string, n: number) => new Date((dayNumber(date) + n) * 86_400_000).toISOString().slice(0, 10);
 
 export function amountFormatter(currency: string): (m: bigint) => string {
   return isCurrencyCode(currency) ? (m) => toDecimalString(m as Minor, currency as CurrencyCode) : (m) => m.toString();
@@ -137,22 +136,9 @@ export async function createPreview(
 
   let existing: ExistingRow[] = [];
   let fingerprint = EMPTY_FINGERPRINT;
-  if (fileRows.length > 0) {
-    let lo = fileRows[0]!.postedOn;
-    let hi = lo;
-    for (const r of fileRows) {
-      if (r.postedOn < lo) lo = r.postedOn;
-      if (r.postedOn > hi) hi = r.postedOn;
-    }
-    const horizon = Math.max(w, BANK_ID_HORIZON_DAYS);
-    const q = {
-      accountId: account.id,
-      from: addDays(lo, -horizon),
-      to: addDays(hi, horizon),
-      amounts: [...new Set(fileRows.map((r) => r.amountMinor))],
-      bankIds: [...new Set(fileRows.flatMap((r) => (r.bankId ? [r.bankId] : [])))],
-    };
-    // One snapshot for all slices of the fetch; the fingerprint comes with the rows, and commit refuses if it changed.
+  const q = repo.candidateQuery(account.id, fileRows, w, Math.max(w, BANK_ID_HORIZON_DAYS));
+  if (q) {
+    // One snapshot for the rows and their fingerprint; commit refuses if the fingerprint changed.
     ({ rows: existing, fingerprint } = await db.transaction().setIsolationLevel('repeatable read').execute((tx) => repo.fetchCandidates(tx, q)));
   }
   const decisions = matchRows(fileRows, existing, { accountId: account.id, windowDays: w, formatAmount: fmt });
