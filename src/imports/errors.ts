@@ -12,7 +12,8 @@ export type ImportErrorCode =
   | 'ENCODING' // bytes that cannot be decoded in any supported charset
   | 'CSV_MAPPING_REQUIRED' // CSV needs the user to choose (ambiguous date format, unknown columns)
   | 'CURRENCY_MISMATCH' // the file is for another currency than the account
-  | 'AMOUNT_INVALID'; // an amount that is not a decimal number or is out of range
+  | 'AMOUNT_INVALID' // an amount that is not a decimal number or is out of range
+  | 'STATEMENT_NOT_FOUND'; // the chosen statement of a multi-statement file does not exist
 
 export class ImportError extends Error {
   readonly code: ImportErrorCode;

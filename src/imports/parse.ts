@@ -29,6 +29,15 @@ export interface ParseOptions {
   maxBytes?: number;
   /** Passed through to the CSV parser. */
   csv?: CsvOptions;
+  /**
+   * Which statement of a file that holds several (one per account): its
+   * 1-based position, or the bank's account id (the full id or its last
+   * digits). Unset: the one whose account id was imported into this account
+   * before (preferAccountId), else the first with transactions.
+   */
+  statement?: string;
+  /** The bank account id of this finhub account's previous import (see statement). */
+  preferAccountId?: string;
   /** QIF only: day/month order when the file's dates leave it open (default: month first as US Quicken writes, day first for dotted dates). */
   qifDateOrder?: QifDateOrder;
 }
@@ -103,19 +112,40 @@ export async function parseStatements(bytes: Uint8Array, opts: ParseOptions = {}
   return statements;
 }
 
+/** "2) account 1234 CHECKING: 17 transactions" for messages. */
+function describeStatements(statements: readonly Statement[]): string {
+  return statements.map((s, i) => `${i + 1}) account ${s.account.accountId ?? '(no account id)'}${s.account.type ? ` ${s.account.type}` : ''}: ${s.transactions.length} transactions`).join('; ');
+}
+
 /**
- * The statement to import when a file holds several: the first one with
- * transactions (the first one overall if none has any). The others are named
- * in a warning so the user knows to split the file or use another account.
+ * The statement to import when a file holds several: the chosen one
+ * (`selector`: 1-based position or bank account id, full or its last
+ * digits), else the one for `preferAccountId` (what this finhub account
+ * imported before), else the first one with transactions (the first one
+ * overall if none has any). The others are named in a warning with how to
+ * pick one of them.
  */
-export function pickStatement(statements: Statement[]): Statement {
-  const chosen = statements.find((s) => s.transactions.length > 0) ?? statements[0];
-  if (!chosen) throw new ImportError('MALFORMED_FILE', 'the file holds no statement', { expected: 'at least one account statement' });
+export function pickStatement(statements: Statement[], selector?: string, preferAccountId?: string): Statement {
+  if (statements.length === 0) throw new ImportError('MALFORMED_FILE', 'the file holds no statement', { expected: 'at least one account statement' });
+  let chosen: Statement | undefined;
+  const sel = selector?.trim();
+  if (sel) {
+    const byIndex = /^\d{1,3}$/.test(sel) ? statements[Number(sel) - 1] : undefined;
+    const byId = statements.filter((s) => s.account.accountId === sel);
+    const bySuffix = statements.filter((s) => s.account.accountId?.endsWith(sel));
+    chosen = byIndex ?? (byId.length === 1 ? byId[0] : bySuffix.length === 1 ? bySuffix[0] : undefined);
+    if (!chosen) {
+      const why = bySuffix.length > 1 ? `"${sel}" matches ${bySuffix.length} statements` : `no statement is number ${sel} or for account ${sel}`;
+      throw new ImportError('STATEMENT_NOT_FOUND', `${why}; the file holds ${statements.length}: ${describeStatements(statements)}`, {
+        expected: 'a statement number from 1 or a bank account id of the file',
+        details: { statements: statements.map((s, i) => ({ number: i + 1, account_id: s.account.accountId ?? null, type: s.account.type ?? null, transactions: s.transactions.length })) },
+      });
+    }
+  }
+  chosen ??= (preferAccountId ? statements.find((s) => s.account.accountId === preferAccountId) : undefined) ?? statements.find((s) => s.transactions.length > 0) ?? statements[0]!;
   if (statements.length > 1) {
-    const others = statements
-      .filter((s) => s !== chosen)
-      .map((s) => `${s.account.accountId ?? '(no account id)'}${s.account.type ? ` ${s.account.type}` : ''}: ${s.transactions.length} transactions`);
-    chosen.warnings.push(`the file holds ${statements.length} statements; imported the one for account ${chosen.account.accountId ?? '(no account id)'}, skipped ${others.join('; ')}`);
+    const n = statements.indexOf(chosen) + 1;
+    chosen.warnings.push(`the file holds ${statements.length} statements (${describeStatements(statements)}); imported number ${n}, for account ${chosen.account.accountId ?? '(no account id)'}; choose another with statement=N (CLI --statement N)`);
   }
   return chosen;
 }
@@ -123,7 +153,7 @@ export function pickStatement(statements: Statement[]): Statement {
 export async function parseStatement(bytes: Uint8Array, opts: ParseOptions = {}): Promise<Statement> {
   const p = prepare(bytes, opts);
   // CAMT has its own one-statement rule (consecutive same-account statements merged, others named in a warning).
-  const statement = p.format === 'camt053' ? parseCamt053(p.text, p.ctx) : pickStatement(parseAll(p, opts));
+  const statement = p.format === 'camt053' ? parseCamt053(p.text, p.ctx) : pickStatement(parseAll(p, opts), opts.statement, opts.preferAccountId);
   noteArchive([statement], p);
   return statement;
 }

@@ -105,4 +105,30 @@ describe('parseStatement dispatch', () => {
     expect(pickStatement([lone])).toBe(lone);
     expect(lone.warnings).toEqual([]);
   });
+
+  it('pickStatement: by number, by bank account id or its last digits, by the previous import, else the first with transactions', async () => {
+    const fresh = async () => parseStatements(fixture('ofx1-multi-account.ofx'));
+    const ids = (await fresh()).map((s) => s.account.accountId);
+    expect(ids).toEqual(['EMPTY-1', 'CHK-2']);
+    const auto = pickStatement(await fresh());
+    expect(auto.account.accountId).toBe('CHK-2');
+    expect(auto.warnings.at(-1)).toMatch(/holds 2 statements \(1\) account EMPTY-1 SAVINGS: 0 transactions; 2\) account CHK-2 CHECKING: 2 transactions\); imported number 2.*statement=N/);
+    expect(pickStatement(await fresh(), '1').account.accountId).toBe('EMPTY-1');
+    expect(pickStatement(await fresh(), 'CHK-2').account.accountId).toBe('CHK-2');
+    expect(pickStatement(await fresh(), 'Y-1').account.accountId).toBe('EMPTY-1');
+    expect(pickStatement(await fresh(), undefined, 'EMPTY-1').account.accountId).toBe('EMPTY-1');
+    // An explicit choice wins over the previous import.
+    expect(pickStatement(await fresh(), '2', 'EMPTY-1').account.accountId).toBe('CHK-2');
+    for (const bad of ['3', 'NOPE', '-']) {
+      let err: unknown;
+      try {
+        pickStatement(await fresh(), bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(ImportError);
+      expect((err as ImportError).code).toBe('STATEMENT_NOT_FOUND');
+      expect((err as ImportError).message).toMatch(/the file holds 2: 1\) account EMPTY-1/);
+    }
+  });
 });

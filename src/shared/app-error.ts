@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   SPLIT_SUM_MISMATCH: { status: 422, title: 'Split parts do not sum to the transaction amount' },
   TRANSFER_INVALID: { status: 422, title: 'Transfer is not valid' },
   CURRENCY_MISMATCH: { status: 422, title: 'Currencies do not match' },
+  // Money conversion (src/fx): no stored rate for the pair on or before the date; the problem names from_currency, to_currency, date.
+  FX_RATE_MISSING: { status: 422, title: 'No exchange rate for the currency pair and date' },
   AMOUNT_OUT_OF_RANGE: { status: 422, title: 'Amount is outside the supported range' },
   // Statement imports (src/imports): the file could not be accepted; nothing was written.
   IMPORT_MALFORMED_FILE: { status: 422, title: 'The statement file is malformed' },
@@ -31,6 +33,7 @@ export const ERROR_CODES = {
   IMPORT_ENCODING: { status: 422, title: 'The statement file cannot be decoded' },
   IMPORT_CSV_MAPPING_REQUIRED: { status: 422, title: 'The CSV file needs a column mapping' },
   IMPORT_AMOUNT_INVALID: { status: 422, title: 'The statement file has an invalid amount' },
+  IMPORT_STATEMENT_NOT_FOUND: { status: 422, title: 'The file has no such statement' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   NOT_READY: { status: 503, title: 'Service not ready' },
   MAINTENANCE_MODE: { status: 503, title: 'Down for maintenance' },

@@ -2,6 +2,7 @@
 // parsers, multipart / raw / JSON uploads, preview -> commit -> undo, errors as
 // problem+json with nothing written, CSV mappings saved and reused.
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { accountRows, countAll, newBooks, type Books } from './flow-helpers.ts';
@@ -30,6 +31,27 @@ function isProblem(r: { status: number; headers: Record<string, unknown>; body: 
 }
 
 describe('POST /imports (multipart) -> commit -> undo', () => {
+  it('a file with several statements: statement picks one by number or account id, an unknown one is a 422 listing them, and the next upload prefers the account imported before', async () => {
+    const b = await newBooks(t);
+    const file = { name: 'two.ofx', content: readFileSync(new URL('../fixtures/imports/ofx1-multi-account.ofx', import.meta.url)) };
+    const bad = await upload(b, { account_id: b.checking, statement: '7' }, file);
+    isProblem(bad, 422, 'IMPORT_STATEMENT_NOT_FOUND');
+    expect(bad.body.detail).toMatch(/the file holds 2: 1\) account EMPTY-1 SAVINGS: 0 transactions; 2\) account CHK-2 CHECKING: 2 transactions/);
+    expect(await t.c.db.kysely.selectFrom('import_batches').select('id').where('account_id', '=', b.checking).execute()).toEqual([]);
+    const second = await upload(b, { account_id: b.checking, statement: 'CHK-2' }, file);
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    expect(second.body.statement_account.account_id).toBe('CHK-2');
+    expect(second.body.counts.new).toBe(2);
+    expect((await t.req({ method: 'POST', url: url(b, `/${second.body.id}/commit`), headers: b.user.headers })).status).toBe(200);
+    const first = await upload(b, { account_id: b.checking, statement: '1' }, file);
+    expect(first.body.statement_account.account_id).toBe('EMPTY-1');
+    expect(first.body.warnings.join(' ')).toMatch(/imported number 1, for account EMPTY-1/);
+    // Without a choice: the bank account this finhub account was imported from before.
+    const again = await upload(b, { account_id: b.checking }, file);
+    expect(again.body.statement_account.account_id).toBe('CHK-2');
+    expect(again.body.counts).toMatchObject({ new: 0, duplicate: 2 });
+  });
+
   it('imports a small OFX end to end: preview, commit, re-import adds nothing, undo', async () => {
     const b = await newBooks(t);
     const p = await upload(b, { account_id: b.checking }, { name: 'january.ofx', content: JANUARY_OFX });

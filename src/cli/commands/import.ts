@@ -173,7 +173,7 @@ function csvFromOptions(values: Record<string, unknown>): CsvOptions | undefined
 export const importCommand: Command = {
   name: 'import',
   summary: 'Import a bank statement file (OFX, QFX, QIF, CAMT.053, CSV): preview, then commit',
-  usage: 'finhub import FILE --ledger L --account A [--format auto] [--dry-run] [--yes] [--csv-date-format DMY] [--csv JSON] [--window DAYS] [--email E] [--json]',
+  usage: 'finhub import FILE --ledger L --account A [--format auto] [--dry-run] [--yes] [--csv-date-format DMY] [--csv JSON] [--window DAYS] [--statement N|ACCOUNT_ID] [--email E] [--json]',
   needsDb: true,
   pathPositionals: true,
   options: {
@@ -185,6 +185,7 @@ export const importCommand: Command = {
     'csv-date-format': { type: 'string', description: `CSV date order when ambiguous: ${CSV_DATE_FORMATS.join(', ')}` },
     csv: { type: 'string', description: 'CSV options as JSON (columns, delimiter, decimal, amountSign, ...)' },
     window: { type: 'string', description: 'duplicate window in days (default FINHUB_IMPORT_DEDUPE_WINDOW_DAYS)' },
+    statement: { type: 'string', description: 'a file with several statements: the statement number (1, 2, …) or the bank account id (or its last digits)' },
     email: { type: 'string', description: 'act as this ledger member (default: the ledger owner)' },
     json: { type: 'boolean', description: 'machine-readable output (the preview, then the committed batch)' },
   },
@@ -209,7 +210,7 @@ export const importCommand: Command = {
     const actor = await actorFor(c, ledger.id, values.email as string | undefined);
     const bytes = await readFile(file);
     const onProgress = progressBar(ctx, size);
-    const preview = await c.imports.previewUpload(actor, ledger.id, { accountId: account.id, bytes, fileName: basename(file), format: format as ImportFormat | 'auto', csv, dedupeWindowDays: window, rowsLimit: values.json ? 1000 : 0, onProgress });
+    const preview = await c.imports.previewUpload(actor, ledger.id, { accountId: account.id, bytes, fileName: basename(file), format: format as ImportFormat | 'auto', csv, dedupeWindowDays: window, statement: values.statement as string | undefined, rowsLimit: values.json ? 1000 : 0, onProgress });
     if (values.json) ctx.io.out(JSON.stringify(preview));
     else await printPreview(ctx, c, ledger.id, actor, preview, account.name);
 

@@ -16,6 +16,7 @@ const CODE: Record<ImportErrorCode, ErrorCode> = {
   CSV_MAPPING_REQUIRED: 'IMPORT_CSV_MAPPING_REQUIRED',
   CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
   AMOUNT_INVALID: 'IMPORT_AMOUNT_INVALID',
+  STATEMENT_NOT_FOUND: 'IMPORT_STATEMENT_NOT_FOUND',
 };
 
 export function importErrorToAppError(e: ImportError, ctx: { format?: string | undefined; fileName?: string | undefined } = {}): AppError {

@@ -27,6 +27,7 @@ interface Upload {
   format: string | undefined;
   csv: unknown;
   dedupeWindowDays: number | undefined;
+  statement?: string | undefined;
 }
 
 function tooLarge(max: number): AppError {
@@ -74,7 +75,10 @@ async function readMultipart(req: FastifyRequest, max: number): Promise<Upload> 
         else if (part.fieldname === 'file_name') out.fileName = value;
         else if (part.fieldname === 'csv') out.csv = value;
         else if (part.fieldname === 'dedupe_window_days') out.dedupeWindowDays = windowDays('/body/dedupe_window_days', value);
-        else throw invalid(`/body/${part.fieldname}`, 'is not a known field (account_id, format, file_name, csv, dedupe_window_days, file)');
+        else if (part.fieldname === 'statement') {
+          if (value.trim().length < 1 || value.length > 64) throw invalid('/body/statement', 'must be a statement number or a bank account id of 1-64 characters');
+          out.statement = value;
+        } else throw invalid(`/body/${part.fieldname}`, 'is not a known field (account_id, format, file_name, csv, dedupe_window_days, statement, file)');
       }
     }
   } catch (e) {
@@ -115,7 +119,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ c: Container }> = async 
     schema: {
       tags: ['imports'],
       summary: 'Upload a statement file; returns the preview (nothing is imported until commit)',
-      description: 'multipart/form-data with fields account_id, format, csv (JSON), dedupe_window_days and one file; or application/octet-stream with those as query parameters; or JSON with content_base64. Rows are decided new / duplicate / conflict / skipped / replace_pending, each with a reason.',
+      description: 'multipart/form-data with fields account_id, format, csv (JSON), dedupe_window_days, statement and one file; or application/octet-stream with those as query parameters; or JSON with content_base64. Rows are decided new / duplicate / conflict / skipped / replace_pending, each with a reason.',
       params: LedgerParams,
       querystring: UploadQuery,
       consumes: ['multipart/form-data', 'application/octet-stream', 'application/json'],
@@ -131,10 +135,10 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ c: Container }> = async 
     } else if (Buffer.isBuffer(req.body)) {
       up = { accountId: undefined, bytes: req.body, fileName: undefined, format: undefined, csv: undefined, dedupeWindowDays: undefined };
     } else {
-      const body = req.body as { account_id?: string; content_base64?: string; file_name?: string; format?: string; csv?: unknown; dedupe_window_days?: number } | undefined;
+      const body = req.body as { account_id?: string; content_base64?: string; file_name?: string; format?: string; csv?: unknown; dedupe_window_days?: number; statement?: string } | undefined;
       if (!body || typeof body.content_base64 !== 'string') throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the file as multipart/form-data, application/octet-stream, or JSON with content_base64');
       if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(body.content_base64)) throw invalid('/body/content_base64', 'is not base64');
-      up = { accountId: body.account_id, bytes: Buffer.from(body.content_base64, 'base64'), fileName: body.file_name, format: body.format, csv: body.csv, dedupeWindowDays: body.dedupe_window_days };
+      up = { accountId: body.account_id, bytes: Buffer.from(body.content_base64, 'base64'), fileName: body.file_name, format: body.format, csv: body.csv, dedupeWindowDays: body.dedupe_window_days, statement: body.statement };
     }
     const accountId = up.accountId ?? q.account_id;
     if (!accountId) throw invalid('/body/account_id', 'is required (a form field, a JSON property, or ?account_id= for raw uploads)');
@@ -150,6 +154,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ c: Container }> = async 
       format: format as ImportFormat | 'auto' | undefined,
       csv: csvOptions(up.csv !== undefined ? '/body/csv' : '/query/csv', up.csv ?? q.csv),
       dedupeWindowDays: up.dedupeWindowDays ?? windowDays('/query/dedupe_window_days', q.dedupe_window_days),
+      statement: up.statement ?? q.statement,
       rowsLimit: q.rows_limit,
     });
     return reply.code(201).send(view);

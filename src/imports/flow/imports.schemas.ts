@@ -107,6 +107,7 @@ export const UploadQuery = Type.Object({
   file_name: Type.Optional(Type.String({ maxLength: 500 })),
   csv: Type.Optional(Type.String({ maxLength: 20_000, description: 'CSV options as JSON (see docs/imports.md)' })),
   dedupe_window_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+  statement: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'for a file holding several statements (one per bank account): the 1-based statement number or the bank account id (or its last digits); default: the account this finhub account imported before, else the first with transactions' })),
   rows_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'rows included in the response (default 100)' })),
 });
 
@@ -118,6 +119,7 @@ export const UploadJsonBody = Type.Object(
     format: Type.Optional(FormatParam),
     csv: Type.Optional(JsonObject),
     dedupe_window_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+    statement: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'for a file holding several statements (one per bank account): the 1-based statement number or the bank account id (or its last digits); default: the account this finhub account imported before, else the first with transactions' })),
   },
   { additionalProperties: false },
 );

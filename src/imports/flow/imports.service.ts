@@ -34,7 +34,7 @@ export type { RowOverride } from './commit.ts';
 export const DEFAULT_ROWS_IN_RESPONSE = 100;
 export const MAX_ROWS_PAGE = 1000;
 
-export type ParseFn = (bytes: Uint8Array, opts: { format?: ImportFormat | 'auto'; fileName?: string; currency?: string; maxBytes?: number; csv?: CsvOptions }) => Promise<Statement>;
+export type ParseFn = (bytes: Uint8Array, opts: { format?: ImportFormat | 'auto'; fileName?: string; currency?: string; maxBytes?: number; csv?: CsvOptions; statement?: string; preferAccountId?: string }) => Promise<Statement>;
 
 export interface ImportView extends ImportBatchOut {
   rows: ImportRowOut[];
@@ -48,6 +48,8 @@ export interface UploadInput {
   format?: ImportFormat | 'auto' | undefined;
   csv?: CsvOptions | undefined;
   dedupeWindowDays?: number | undefined;
+  /** Multi-statement files: which statement (1-based number or bank account id); see ParseOptions.statement. */
+  statement?: string | undefined;
   rowsLimit?: number | undefined;
   onProgress?: ProgressFn | undefined;
 }
@@ -167,7 +169,10 @@ export function createImportsService(deps: ImportsDeps) {
       }
       const saved = await k.selectFrom('csv_mappings').select('options').where('account_id', '=', acc.id).executeTakeFirst();
       const savedCsv = saved?.options as CsvOptions | undefined;
-      const base = { fileName: input.fileName, currency: acc.currency, maxBytes: deps.config.importMaxBytes, format: input.format ?? ('auto' as const) };
+      // The bank account this finhub account was last imported from: preferred in a file with several statements.
+      const last = await k.selectFrom('import_batches').select('statement_account').where('account_id', '=', acc.id).where('status', '=', 'committed').orderBy('committed_at', 'desc').limit(1).executeTakeFirst();
+      const preferAccountId = (last?.statement_account as { account_id?: string | null } | null | undefined)?.account_id ?? undefined;
+      const base = { fileName: input.fileName, currency: acc.currency, maxBytes: deps.config.importMaxBytes, format: input.format ?? ('auto' as const), statement: input.statement, preferAccountId };
       const clean = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
       input.onProgress?.({ phase: 'parse', done: 0, total: input.bytes.byteLength });
       let statement: Statement;
