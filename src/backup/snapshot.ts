@@ -77,12 +77,20 @@ export async function* tablePages(ex: AnyKysely, t: DumpTable, pageRows: number 
   const where = t.filter ? [`(${t.filter.keep})`] : [];
   const r = rowExpr(t);
   if (t.info.primaryKey.length === 0) {
-    // No key to page on: order by the encoded row itself (deterministic on both engines).
-    for (let offset = 0; ; offset += pageRows) {
-      const rows = await query<{ r: string }>(ex, `select r from (select ${r} as r from ${from}${where.length ? ` where ${where.join(' and ')}` : ''}) s order by r collate "C" limit ${pageRows} offset ${offset}`);
-      if (rows.length === 0) return;
-      yield { text: rows.map((x) => x.r).join('\n') + '\n', rows: rows.length };
-      if (rows.length < pageRows) return;
+    // No key to page on: order by the encoded row itself (deterministic on both
+    // engines), read through a cursor so the table is sorted once, not once per
+    // page. Callers run inside a transaction (a cursor lives in one).
+    const cursor = `finhub_dump_${Math.random().toString(36).slice(2, 10)}`;
+    await query(ex, `declare ${cursor} no scroll cursor for select r from (select ${r} as r from ${from}${where.length ? ` where ${where.join(' and ')}` : ''}) s order by r collate "C"`);
+    try {
+      for (;;) {
+        const rows = await query<{ r: string }>(ex, `fetch forward ${pageRows} from ${cursor}`);
+        if (rows.length === 0) return;
+        yield { text: rows.map((x) => x.r).join('\n') + '\n', rows: rows.length };
+        if (rows.length < pageRows) return;
+      }
+    } finally {
+      await query(ex, `close ${cursor}`);
     }
   }
   const keys = keyExprs(t);
