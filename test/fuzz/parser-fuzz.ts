@@ -23,7 +23,7 @@ export const FUZZ_FORMATS: readonly ImportFormat[] = ['ofx1', 'ofx2', 'qfx', 'qi
 // A Record over the union: adding a code to ImportErrorCode without listing it here fails the typecheck.
 const CODES: Record<ImportErrorCode, true> = {
   MALFORMED_FILE: true, UNSUPPORTED_FORMAT: true, FILE_TOO_LARGE: true, UNSAFE_XML: true, ARCHIVE_BOMB: true,
-  ENCODING: true, CSV_MAPPING_REQUIRED: true, CURRENCY_MISMATCH: true, AMOUNT_INVALID: true,
+  ENCODING: true, CSV_MAPPING_REQUIRED: true, CURRENCY_MISMATCH: true, AMOUNT_INVALID: true, STATEMENT_NOT_FOUND: true,
 };
 export const KNOWN_CODES = new Set(Object.keys(CODES));
 
