@@ -16,9 +16,11 @@ function payeeName(n: string | undefined): string {
 }
 
 /** Finds a payee by name (case-insensitive) or creates it. Used by transactions and imports. */
+// Names are compared with PostgreSQL's lower(), the same function as the unique
+// index payees_name_key (JavaScript's toLowerCase differs for İ or a final Σ).
 export async function findOrCreatePayee(ex: Executor, ledgerId: string, name: string): Promise<string> {
   const n = payeeName(name);
-  const existing = await ex.selectFrom('payees').select('id').where('ledger_id', '=', ledgerId).where(sql<string>`lower(name)`, '=', n.toLowerCase()).executeTakeFirst();
+  const existing = await ex.selectFrom('payees').select('id').where('ledger_id', '=', ledgerId).where(sql<string>`lower(name)`, '=', sql<string>`lower(${n})`).executeTakeFirst();
   if (existing) return existing.id;
   const created = await ex
     .insertInto('payees')
@@ -28,7 +30,7 @@ export async function findOrCreatePayee(ex: Executor, ledgerId: string, name: st
     .executeTakeFirst();
   if (created) return created.id;
   // Lost a race with a concurrent insert of the same name.
-  return (await ex.selectFrom('payees').select('id').where('ledger_id', '=', ledgerId).where(sql<string>`lower(name)`, '=', n.toLowerCase()).executeTakeFirstOrThrow()).id;
+  return (await ex.selectFrom('payees').select('id').where('ledger_id', '=', ledgerId).where(sql<string>`lower(name)`, '=', sql<string>`lower(${n})`).executeTakeFirstOrThrow()).id;
 }
 
 export function createPayeesService(deps: { db: Db }) {
@@ -50,7 +52,7 @@ export function createPayeesService(deps: { db: Db }) {
       const n = payeeName(input.name);
       return k.transaction().execute(async (tx) => {
         await requireLedgerRole(tx, actor, ledgerId, 'editor');
-        const dup = await tx.selectFrom('payees').select('id').where('ledger_id', '=', ledgerId).where(sql<string>`lower(name)`, '=', n.toLowerCase()).executeTakeFirst();
+        const dup = await tx.selectFrom('payees').select('id').where('ledger_id', '=', ledgerId).where(sql<string>`lower(name)`, '=', sql<string>`lower(${n})`).executeTakeFirst();
         if (dup) throw new AppError('CONFLICT', 'a payee with this name exists', { errors: [{ field: '/body/name', message: 'already exists' }], details: { payee_id: dup.id } });
         const p = await tx.insertInto('payees').values({ ledger_id: ledgerId, name: n }).returning(cols).executeTakeFirstOrThrow();
         await recordAudit(tx, actor, { action: 'payee.create', entityType: 'payee', entityId: p.id, ledgerId, details: { name: n } });

@@ -26,6 +26,17 @@ describe('transactions, splits and transfers', () => {
   });
   afterAll(async () => t?.close());
 
+  it('reuses a payee by name case-insensitively as PostgreSQL lowers it, also where JavaScript lowers differently', async () => {
+    for (const name of ['ΣΑΣ Market', 'İstanbul Kebap', 'Corner Shop']) {
+      const a = await api('POST', '/transactions', { account_id: chk, posted_on: '2024-02-01', amount_minor: -100, payee_name: name });
+      expect(a.status, JSON.stringify(a.body)).toBe(201);
+      const b = await api('POST', '/transactions', { account_id: chk, posted_on: '2024-02-02', amount_minor: -200, payee_name: name.toUpperCase() });
+      expect(b.status, JSON.stringify(b.body)).toBe(201);
+      expect(b.body.payee_id).toBe(a.body.payee_id);
+      for (const id of [a.body.id, b.body.id]) expect((await api('DELETE', `/transactions/${id}`)).status).toBe(204);
+    }
+  });
+
   it('keeps a split whose parts sum to the amount and rejects one that does not', async () => {
     const ok = await api('POST', '/transactions', { account_id: chk, posted_on: '2024-03-01', amount_minor: -10000, payee_name: 'Big Store', splits: [{ amount_minor: -6000, category_id: groceries }, { amount_minor: -4000, category_id: household }] });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
