@@ -21,6 +21,8 @@ import { createLogger } from '../src/ops/logs/logger.ts';
 import { BenchClient } from './client.ts';
 import { importTable, runImportBench, writeImportResults } from './imports.ts';
 import { backupTable, runBackupBench, writeBackupResults } from './backup.ts';
+import { rulesTable, runRulesBench, writeRulesResults } from './rules.ts';
+import { reportsTable, runReportsBench, writeReportsResults } from './reports.ts';
 import { ACCOUNTS } from './fixtures.ts';
 import { countRows, ledgerComposition, loadData, makeLedgerSpecs, type LoadResult, type RowCounts } from './load.ts';
 import { buildScenarios, type BenchIds, type LedgerInfo, type Scenario } from './scenarios.ts';
@@ -51,7 +53,12 @@ interface Options {
   /** SQL run after the load, before ANALYZE: to try an index or statistics change without touching src/. */
   afterLoad: string | undefined;
   /** Scenario groups to run: the read-path latencies and/or the statement imports (bench/imports.ts). */
-  groups: ('reads' | 'imports' | 'backup')[];
+  groups: ('reads' | 'imports' | 'backup' | 'rules' | 'reports')[];
+  /** reports group: transactions in the reported ledger and in the whole database (bench/reports.ts). */
+  reportsRows: number;
+  reportsDbRows: number;
+  /** rules group: transactions in the ledger the 50 rules run over, and drafts for the import hook (bench/rules.ts). */
+  rulesRows: number;
   /** backup group: transactions in the benchmark ledger (bench/backup.ts). */
   backupRows: number;
   importLedgerRows: number;
@@ -75,7 +82,12 @@ function usage(msg?: string): never {
   --order interleaved|sequential  one request of each scenario in turn (default), or each scenario as a block
   --after-load SQL|@FILE          run this SQL after the load, before ANALYZE (experiment with an index or
                                   statistics without editing src/; recorded in the results)
-  --only reads|imports|backup|all scenario groups (default all): read-path latencies, statement imports, backup create/verify/restore
+  --only reads|imports|backup|rules|all scenario groups (default all): read-path latencies, statement imports, backup create/verify/restore,
+                                  rules (50 rules: import hook and apply to history)
+  --rules-rows N                  rules: transactions in the ledger and drafts for the hook (default 100000 full / 10000 small)
+  --only reports                  the seven ledger reports and their query variants (bench/reports.ts)
+  --reports-rows N                reports: transactions in the reported ledger (default 200000 full / 20000 small)
+  --reports-db-rows N             reports: transactions in the whole database (default 1000000 full / 100000 small)
   --import-ledger-rows N          imports: transactions in the target ledger (default 1000000 full / 100000 small)
   --import-rows N                 imports: rows per generated OFX and CSV file (default 100000 full / 10000 small)
   --backup-rows N                 backup: transactions in the backed-up ledger (default 1000000 full / 100000 small)
@@ -93,7 +105,7 @@ function parseOptions(argv: string[]): Options {
         engine: { type: 'string' }, scale: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' },
         keep: { type: 'boolean' }, 'load-indexes': { type: 'string' }, vacuum: { type: 'boolean' }, explain: { type: 'string' },
         'max-minutes': { type: 'string' }, order: { type: 'string' }, 'after-load': { type: 'string' }, 'log-level': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        only: { type: 'string' }, 'import-ledger-rows': { type: 'string' }, 'import-rows': { type: 'string' }, 'backup-rows': { type: 'string' },
+        only: { type: 'string' }, 'import-ledger-rows': { type: 'string' }, 'import-rows': { type: 'string' }, 'backup-rows': { type: 'string' }, 'rules-rows': { type: 'string' }, 'reports-rows': { type: 'string' }, 'reports-db-rows': { type: 'string' },
       },
       allowPositionals: false,
     }).values;
@@ -120,9 +132,12 @@ function parseOptions(argv: string[]): Options {
   let afterLoad = parsed['after-load'];
   if (afterLoad?.startsWith('@')) afterLoad = readFileSync(afterLoad.slice(1), 'utf8');
   const only = parsed.only ?? 'all';
-  if (only !== 'reads' && only !== 'imports' && only !== 'backup' && only !== 'all') usage('--only must be reads, imports, backup or all');
+  if (only !== 'reads' && only !== 'imports' && only !== 'backup' && only !== 'rules' && only !== 'reports' && only !== 'all') usage('--only must be reads, imports, backup, rules, reports or all');
   return {
-    groups: only === 'all' ? ['reads', 'imports', 'backup'] : [only],
+    groups: only === 'all' ? ['reads', 'imports', 'backup', 'rules', 'reports'] : [only],
+    reportsRows: int('reports-rows', parsed['reports-rows'], scale === 'full' ? 200_000 : 20_000, 1),
+    reportsDbRows: int('reports-db-rows', parsed['reports-db-rows'], scale === 'full' ? 1_000_000 : 100_000, 1),
+    rulesRows: int('rules-rows', parsed['rules-rows'], scale === 'full' ? 100_000 : 10_000, 1),
     backupRows: int('backup-rows', parsed['backup-rows'], scale === 'full' ? 1_000_000 : 100_000, 1),
     importLedgerRows: int('import-ledger-rows', parsed['import-ledger-rows'], scale === 'full' ? 1_000_000 : 100_000, 1),
     importFileRows: int('import-rows', parsed['import-rows'], scale === 'full' ? 100_000 : 10_000, 1),
@@ -726,6 +741,36 @@ async function main() {
       } catch (e) {
         failed = true;
         log(`${engine} backup failed: ${(e as Error).stack ?? e}`);
+      } finally {
+        await runCleanups(cleanups, log);
+      }
+    }
+    if (opts.groups.includes('rules')) {
+      cleanups = [];
+      log(`--- ${engine}: rules ---`);
+      try {
+        const r = await runRulesBench(engine, { scale: opts.scale, rows: opts.rulesRows, adminUrl: opts.adminUrl, keep: opts.keep }, cleanups, log);
+        const files = writeRulesResults(r);
+        console.log(rulesTable(r));
+        console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(' and ')}`);
+      } catch (e) {
+        failed = true;
+        log(`${engine} rules failed: ${(e as Error).stack ?? e}`);
+      } finally {
+        await runCleanups(cleanups, log);
+      }
+    }
+    if (opts.groups.includes('reports')) {
+      cleanups = [];
+      log(`--- ${engine}: reports ---`);
+      try {
+        const r = await runReportsBench(engine, { scale: opts.scale, ledgerRows: opts.reportsRows, dbRows: Math.max(opts.reportsDbRows, opts.reportsRows), requests: opts.requests, warmup: opts.warmup, adminUrl: opts.adminUrl, keep: opts.keep, seed: opts.seed }, cleanups, log);
+        const files = writeReportsResults(r);
+        console.log(reportsTable(r));
+        console.log(`\nwrote ${files.map((f) => relative(process.cwd(), f)).join(' and ')}`);
+      } catch (e) {
+        failed = true;
+        log(`${engine} reports failed: ${(e as Error).stack ?? e}`);
       } finally {
         await runCleanups(cleanups, log);
       }

@@ -11,6 +11,8 @@ import { createCategoriesService } from '../ledger/categories.service.ts';
 import { createLedgersService } from '../ledger/ledgers.service.ts';
 import { createPayeesService } from '../ledger/payees.service.ts';
 import { createTransactionsService } from '../ledger/transactions.service.ts';
+import { createFxService } from '../fx/fx.service.ts';
+import { createBudgetsService } from '../budgets/budgets.service.ts';
 import { createLogger } from '../ops/logs/logger.ts';
 import { createMetrics, type Metrics } from '../ops/metrics/metrics.ts';
 import { createIncidentsService } from '../ops/incidents/incidents.service.ts';
@@ -21,6 +23,10 @@ import { createBackupService } from '../backup/backup.service.ts';
 import { createOffsiteService } from '../backup/offsite/offsite.service.ts';
 import { createImportsService } from '../imports/flow/imports.service.ts';
 import { createImportMetrics } from '../imports/flow/imports.metrics.ts';
+import { withImportRules } from '../rules/import-hook.ts';
+import { createRulesService } from '../rules/rules.service.ts';
+import { createReportsService } from '../reports/reports.service.ts';
+import { createRecurringService } from '../recurring/recurring.service.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -56,6 +62,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
   const backups = createBackupService({ config, db, logger, metrics, version: VERSION });
   // Offsite copies (FINHUB_BACKUP_OFFSITE_DIR, FINHUB_BACKUP_S3_*): hooked into backup create and prune.
   const offsite = createOffsiteService({ config, db, logger, metrics, backups });
+  // Categorisation rules (src/rules): also the rules step of imports and of new manual transactions.
+  const rules = createRulesService({ db });
   const container = {
     config,
     logger,
@@ -67,13 +75,21 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     accounts: createAccountsService({ db }),
     categories: createCategoriesService({ db }),
     payees: createPayeesService({ db }),
-    transactions: createTransactionsService({ db }),
+    transactions: createTransactionsService({ db, afterCreate: rules.afterManualCreate }),
+    rules,
+    // Exchange rates, conversion, net worth (src/fx) and envelope budgets (src/budgets).
+    fx: createFxService({ db }),
+    budgets: createBudgetsService({ db }),
     incidents,
     maintenance,
     backups,
     offsite,
-    // Statement imports; plug the rules engine in with imports.setRulesHook(hook).
-    imports: createImportsService({ db, config, metrics: createImportMetrics(metrics.registry) }),
+    // Statement imports, with the ledger's rules run on each row before commit.
+    imports: withImportRules(createImportsService({ db, config, metrics: createImportMetrics(metrics.registry) }), { db }),
+    // Ledger reports over monthly rollups (src/reports, docs/reports.md).
+    reports: createReportsService({ db }),
+    // Recurring bills: detection, schedules, upcoming list and alerts (src/recurring).
+    recurring: createRecurringService({ db }),
     async close() {
       await db.close();
     },

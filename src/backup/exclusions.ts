@@ -53,6 +53,15 @@ export const KEPT_FROM_TARGET: Readonly<Record<string, string>> = {
   maintenance_windows: "maintenance mode is the running installation's state: a restore keeps the target's maintenance windows, so a restore done under maintenance mode stays in maintenance until `finhub maintenance off`",
 };
 
+/**
+ * Tables a migration fills with reference data (the same rows on every
+ * database at that schema). Their rows do not make a database "non-empty"
+ * for restore's refusal check; they are still in every backup.
+ */
+export const REFERENCE_TABLES: Readonly<Record<string, string>> = {
+  fx_currencies: 'ISO 4217 currencies and exponents, inserted by the money migration',
+};
+
 export const EXCLUSION_NOTES: readonly string[] = [
   'Kept: users.password_hash (argon2id), so users can log in after a restore.',
   'The age identity (private key) never enters the archive or the database.',

@@ -22,7 +22,7 @@ import { Migrator } from 'kysely';
 import type { Db } from '../db/create-db.ts';
 import { migrations as knownMigrations } from '../db/migrations/index.ts';
 import { decodeArchive, ArchiveError } from './archive.ts';
-import { EXCLUDED_TABLES, KEPT_FROM_TARGET } from './exclusions.ts';
+import { EXCLUDED_TABLES, KEPT_FROM_TARGET, REFERENCE_TABLES } from './exclusions.ts';
 import { canonicalJson, manifestCore, type LedgerInvariants, type Manifest, type TableEntry } from './format.ts';
 import { ident, listTables, literal, query, type AnyKysely, type TableInfo } from './introspect.ts';
 import { invariantDifferences, ledgerInvariants } from './invariants.ts';
@@ -86,8 +86,8 @@ export class RestoreError extends Error {
   }
 }
 
-/** Tables whose rows do not make a database "non-empty" (bookkeeping a fresh server writes by itself). */
-const BOOKKEEPING = new Set([...Object.keys(EXCLUDED_TABLES), 'system_settings', 'jobs', 'job_schedules']);
+/** Tables whose rows do not make a database "non-empty" (bookkeeping a fresh server writes by itself, reference data of migrations). */
+const BOOKKEEPING = new Set([...Object.keys(EXCLUDED_TABLES), ...Object.keys(REFERENCE_TABLES), 'system_settings', 'jobs', 'job_schedules']);
 
 /** Tables of the current schema holding data (bookkeeping tables aside). */
 export async function tablesWithData(ex: AnyKysely, tables?: TableInfo[]): Promise<string[]> {

@@ -9,6 +9,7 @@ import { MAINTENANCE_JOB, runMaintenance } from '../ops/dbtools/maintenance.ts';
 import { SNAPSHOT_JOB, takeSnapshot } from '../ops/reports/snapshots.ts';
 import { trafficRecorder } from '../ops/reports/traffic.ts';
 import { backupJobHandlers, registerBackupSchedules } from '../backup/backup.jobs.ts';
+import { RECURRING_SCHEDULE, recurringJobHandlers } from '../recurring/recurring.jobs.ts';
 
 export const BUILTIN_SCHEDULES = [
   { name: 'sessions.purge-expired', cron: '17 3 * * *', jobName: 'sessions.purge-expired' },
@@ -18,6 +19,8 @@ export const BUILTIN_SCHEDULES = [
   { name: MAINTENANCE_JOB, cron: '43 4 * * 0', jobName: MAINTENANCE_JOB },
   // Import previews past FINHUB_IMPORT_PREVIEW_TTL_HOURS: mark expired, delete their stored rows.
   { name: 'imports.purge-expired', cron: '23 * * * *', jobName: 'imports.purge-expired' },
+  // Recurring bills: late and larger-than-usual bills become alerts (src/recurring).
+  RECURRING_SCHEDULE,
 ] as const;
 
 export function builtinHandlers(c: Container): Record<string, JobHandler> {
@@ -42,6 +45,7 @@ export function builtinHandlers(c: Container): Record<string, JobHandler> {
     },
     // Backup, verify, drill and prune (src/backup/backup.jobs.ts).
     ...backupJobHandlers(c),
+    ...recurringJobHandlers(c),
   };
 }
 

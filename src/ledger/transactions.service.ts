@@ -175,7 +175,10 @@ async function hydrate(ex: Executor, ledgerId: string, rows: Row[]) {
   return (r: Row, rb?: bigint) => present(r, parts.filter((p) => p.parent_id === r.id), r.transfer_peer_id ? peerById.get(r.transfer_peer_id) : undefined, rb);
 }
 
-export function createTransactionsService(deps: { db: Db; now?: () => Date }) {
+/** Runs inside a new manual transaction's database transaction, after its rows are written (the rules step, src/rules). */
+export type AfterCreateHook = (tx: Executor, ctx: { ledgerId: string; id: string; explicit: { category: boolean; payee: boolean; notes: boolean; cleared: boolean } }) => Promise<void>;
+
+export function createTransactionsService(deps: { db: Db; now?: () => Date; afterCreate?: AfterCreateHook }) {
   const k = deps.db.kysely;
   const now = deps.now ?? (() => new Date());
 
@@ -232,6 +235,7 @@ export function createTransactionsService(deps: { db: Db; now?: () => Date }) {
           await tx.insertInto('transactions').values(row).execute();
           if (splitAmounts) await insertSplitParts(tx, ledgerId, { id, account_id: account.id, posted_on: postedOn, cleared_state: row.cleared_state ?? 'uncleared' }, input.splits!, splitAmounts);
         }
+        await deps.afterCreate?.(tx, { ledgerId, id, explicit: { category: !!input.categoryId, payee: !!input.payeeId, notes: input.notes != null, cleared: input.clearedState !== undefined } });
         await recordAudit(tx, actor, { action: 'transaction.create', entityType: 'transaction', entityId: id, ledgerId, details: { account_id: account.id, amount_minor: String(amount), posted_on: postedOn } });
         return load(tx, ledgerId, id);
       });

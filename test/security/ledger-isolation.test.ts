@@ -43,9 +43,17 @@ interface World {
   members: string[];
   /** import batches: one committed, one still a preview. */
   imports: string[];
+  /** a rule (src/rules). */
+  rule: string;
+  /** an exchange rate (EUR→USD). */
+  fxRate: string;
+  /** a recurring-bill schedule (src/recurring), a late-bill alert of it, and the key of a detected series not yet accepted. */
+  schedule: string;
+  alert: string;
+  billKey: string;
 }
 
-type IdKind = 'account' | 'group' | 'category' | 'payee' | 'transaction' | 'member' | 'import';
+type IdKind = 'account' | 'group' | 'category' | 'payee' | 'transaction' | 'member' | 'import' | 'fxRate' | 'rule' | 'schedule' | 'alert';
 type Needs = 'viewer' | 'editor' | 'owner';
 
 /** Ids a request body may point at. */
@@ -134,7 +142,7 @@ const jsonOf = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigin
 async function snapshot(w: World): Promise<string> {
   const k = t.c.db.kysely;
   const L = w.ledger;
-  const [ledgers, members, accounts, groups, categories, payees, transactions, batches, audit, users, tokens, sessions] = await Promise.all([
+  const [ledgers, members, accounts, groups, categories, payees, transactions, batches, audit, users, tokens, sessions, fxRates, budgetAssignments, budgetSettings] = await Promise.all([
     k.selectFrom('ledgers').selectAll().where('id', '=', L).execute(),
     k.selectFrom('ledger_members').selectAll().where('ledger_id', '=', L).orderBy('user_id').execute(),
     k.selectFrom('accounts').selectAll().where('ledger_id', '=', L).orderBy('id').execute(),
@@ -148,8 +156,15 @@ async function snapshot(w: World): Promise<string> {
     // last_used_at moves when the owner uses a token; everything else must not.
     k.selectFrom('api_tokens').select(['id', 'user_id', 'name', 'token_hash', 'token_prefix', 'created_at', 'expires_at', 'revoked_at']).where('user_id', '=', w.owner.id).orderBy('id').execute(),
     k.selectFrom('sessions').select(['id', 'user_id', 'token_hash', 'created_at', 'expires_at']).where('user_id', '=', w.owner.id).orderBy('id').execute(),
+    k.selectFrom('fx_rates').selectAll().where('ledger_id', '=', L).orderBy('id').execute(),
+    k.selectFrom('budget_assignments').selectAll().where('ledger_id', '=', L).orderBy('category_id').orderBy('month').execute(),
+    k.selectFrom('budget_category_settings').selectAll().where('ledger_id', '=', L).orderBy('category_id').execute(),
   ]);
-  return jsonOf({ ledgers, members, accounts, groups, categories, payees, transactions, batches, audit, users, tokens, sessions });
+  const rules = await k.selectFrom('rules').selectAll().where('ledger_id', '=', L).orderBy('id').execute();
+  const ruleDecisions = await k.selectFrom('rule_suggestion_decisions').selectAll().where('ledger_id', '=', L).orderBy('payee_id').orderBy('category_id').execute();
+  const schedules = await k.selectFrom('recurring_schedules').selectAll().where('ledger_id', '=', L).orderBy('id').execute();
+  const billAlerts = await k.selectFrom('recurring_alerts').selectAll().where('ledger_id', '=', L).orderBy('id').execute();
+  return jsonOf({ schedules, billAlerts, rules, ruleDecisions, ledgers, members, accounts, groups, categories, payees, transactions, batches, audit, users, tokens, sessions, fxRates, budgetAssignments, budgetSettings });
 }
 
 function idsOf(w: World, kind: IdKind): string[] {
@@ -168,6 +183,14 @@ function idsOf(w: World, kind: IdKind): string[] {
       return [...w.members];
     case 'import':
       return [...w.imports];
+    case 'rule':
+      return [w.rule];
+    case 'fxRate':
+      return [w.fxRate];
+    case 'schedule':
+      return [w.schedule];
+    case 'alert':
+      return [w.alert];
   }
 }
 
@@ -182,6 +205,7 @@ function splitKey(key: string): [Method, string] {
 function fill(path: string, ledgerId: string, id: string | undefined): string {
   return path.replace(/\{(\w+)\}/g, (_m, name: string) => {
     if (name === 'ledgerId') return ledgerId;
+    if (name === 'month') return '2024-03';
     if (id === undefined) throw new Error(`no value for {${name}} in ${path}`);
     return id;
   });
@@ -214,12 +238,30 @@ async function buildWorld(owner: Principal, tag: string): Promise<World> {
   const committedImport = (await ok(send(c, 'POST', `${L}/imports`, importBody(acc2, `${tag} import`)), 'import')).body.id as string;
   await ok(send(c, 'POST', `${L}/imports/${committedImport}/commit`, {}), 'import commit');
   const previewImport = (await ok(send(c, 'POST', `${L}/imports`, importBody(acc2, `${tag} preview`)), 'import preview')).body.id as string;
+  const rule = (await ok(send(c, 'POST', `${L}/rules`, { name: `${tag} milk`, condition: 'notes:milk', actions: [{ type: 'set_category', category_id: category }, { type: 'add_tags', tags: ['milk'] }] }), 'rule')).body.id as string;
+  const fxRate = (await ok(send(c, 'POST', `${L}/fx-rates`, { from_currency: 'EUR', to_currency: 'USD', rate_date: '2024-03-01', rate: '1.08' }), 'fx rate')).body.id as string;
+  await ok(send(c, 'PUT', `${L}/budgets/2024-03`, { categories: [{ category_id: category, assigned_minor: 2500 }] }), 'budget');
+  // Recurring bills: a monthly series to detect (the 10th of the last four months), and a schedule long overdue, evaluated into alerts.
+  const thisMonth = new Date().toISOString().slice(0, 7);
+  for (let k = 4; k >= 1; k--) {
+    const d = new Date(`${thisMonth}-10T00:00:00Z`);
+    d.setUTCMonth(d.getUTCMonth() - k);
+    await ok(send(c, 'POST', `${L}/transactions`, { account_id: acc1, posted_on: d.toISOString().slice(0, 10), amount_minor: -1299, payee_name: `${tag} streaming` }), 'bill payment');
+  }
+  const billKey = (await ok(send(c, 'GET', `${L}/recurring/detect`), 'detect')).body.items[0].key as string;
+  const schedule = (await ok(send(c, 'POST', `${L}/schedules`, { payee_id: payee, account_id: acc1, expected_amount_minor: -90_000, cadence: 'monthly', next_expected_on: '2024-01-05' }), 'schedule')).body.id as string;
+  const alert = (await ok(send(c, 'POST', `${L}/recurring/evaluate`), 'evaluate')).body.created[0].id as string;
   return {
     owner, ledger, accounts: [acc1, acc2], group, category, payee, tx,
     split: split.id as string, splitPart: split.splits[0].id as string,
     transfer: transfer.id as string, transferPeer: transfer.transfer.peer_id as string,
     tokenIds: tokens.map((x) => x.id), members: [owner.id],
     imports: [committedImport, previewImport],
+    rule,
+    fxRate,
+    schedule,
+    alert,
+    billKey,
   };
 }
 
@@ -577,7 +619,91 @@ const CASES: Record<string, Case> = {
   'DELETE /api/v1/ledgers/{ledgerId}/imports/{batchId}': { scope: 'ledger', needs: 'editor', id: 'import', disposable: (w) => newImport(w, true) },
   // No pairs given: links every current suggestion of the batch.
   'POST /api/v1/ledgers/{ledgerId}/imports/{batchId}/transfers': { scope: 'ledger', needs: 'editor', id: 'import', body: () => ({}), disposable: (w) => newImport(w, true) },
+
+  // --- rules (src/rules): CRUD, apply (editor), dry run (viewer: it writes nothing), suggestions
+  'GET /api/v1/ledgers/{ledgerId}/rules': { scope: 'ledger', needs: 'viewer' },
+  'POST /api/v1/ledgers/{ledgerId}/rules': {
+    scope: 'ledger', needs: 'editor',
+    body: () => ({ name: `rule ${uniq()}`, condition: 'payee:corner', actions: [{ type: 'add_tags', tags: ['iso'] }] }),
+    refBodies: (_own, f) => [
+      { name: 'foreign category', condition: '', actions: [{ type: 'set_category', category_id: f.category }] },
+      { name: 'foreign account', condition: '', actions: [{ type: 'link_transfer', account_id: f.account }] },
+    ],
+  },
+  'GET /api/v1/ledgers/{ledgerId}/rules/{ruleId}': { scope: 'ledger', needs: 'viewer', id: 'rule' },
+  'PATCH /api/v1/ledgers/{ledgerId}/rules/{ruleId}': {
+    scope: 'ledger', needs: 'editor', id: 'rule',
+    body: () => ({ enabled: false, condition: 'notes:milk amount:>1' }),
+    refBodies: (_own, f) => [{ actions: [{ type: 'set_category', category_id: f.category }] }],
+  },
+  'DELETE /api/v1/ledgers/{ledgerId}/rules/{ruleId}': {
+    scope: 'ledger', needs: 'editor', id: 'rule',
+    disposable: async (w) => (await ok(send(as(w.owner), 'POST', `/api/v1/ledgers/${w.ledger}/rules`, { name: `temp ${uniq()}`, condition: '', actions: [{ type: 'mark_cleared' }] }), 'temp rule')).body.id,
+  },
+  'POST /api/v1/ledgers/{ledgerId}/rules/apply': { scope: 'ledger', needs: 'editor', body: () => ({ query: 'notes:milk' }) },
+  'POST /api/v1/ledgers/{ledgerId}/rules/dry-run': { scope: 'ledger', needs: 'viewer', body: () => ({}) },
+  'GET /api/v1/ledgers/{ledgerId}/rules/suggestions': { scope: 'ledger', needs: 'viewer', query: () => 'min_count=2' },
+  'POST /api/v1/ledgers/{ledgerId}/rules/suggestions/accept': {
+    scope: 'ledger', needs: 'editor',
+    body: (w) => ({ payee_id: w.payee, category_id: w.category, name: `accepted ${uniq()}` }),
+    refBodies: (own, f) => [{ payee_id: f.payee, category_id: own.category }, { payee_id: own.payee, category_id: f.category }],
+  },
+  'POST /api/v1/ledgers/{ledgerId}/rules/suggestions/dismiss': {
+    scope: 'ledger', needs: 'editor',
+    body: (w) => ({ payee_id: w.payee, category_id: w.category }),
+    refBodies: (own, f) => [{ payee_id: f.payee, category_id: own.category }, { payee_id: own.payee, category_id: f.category }],
+  },
+
+  // --- exchange rates and net worth (src/fx)
+  'GET /api/v1/ledgers/{ledgerId}/fx-rates': { scope: 'ledger', needs: 'viewer', query: () => 'from_currency=EUR&to_currency=USD&either_way=true' },
+  'POST /api/v1/ledgers/{ledgerId}/fx-rates': { scope: 'ledger', needs: 'editor', body: () => ({ from_currency: 'GBP', to_currency: 'USD', rate_date: '2024-03-02', rate: '1.27' }) },
+  'POST /api/v1/ledgers/{ledgerId}/fx-rates/import': { scope: 'ledger', needs: 'editor', body: () => ({ csv: 'date,from,to,rate\n2024-03-04,EUR,USD,1.09\n' }) },
+  'GET /api/v1/ledgers/{ledgerId}/fx-rates/convert': { scope: 'ledger', needs: 'viewer', query: () => 'amount_minor=1000&from_currency=EUR&to_currency=USD&date=2024-03-05' },
+  'DELETE /api/v1/ledgers/{ledgerId}/fx-rates/{id}': {
+    scope: 'ledger', needs: 'editor', id: 'fxRate',
+    disposable: async (w) => (await ok(send(as(w.owner), 'POST', `/api/v1/ledgers/${w.ledger}/fx-rates`, { from_currency: 'CHF', to_currency: 'USD', rate_date: `2024-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 10)}`, rate: '1.1' }), 'temp rate')).body.id,
+  },
+  'GET /api/v1/ledgers/{ledgerId}/net-worth': { scope: 'ledger', needs: 'viewer', query: () => 'currency=USD&date=2024-03-31' },
+
+  // --- budgets (src/budgets)
+  'GET /api/v1/ledgers/{ledgerId}/budgets': { scope: 'ledger', needs: 'viewer', query: () => 'from=2024-02&to=2024-04' },
+  'GET /api/v1/ledgers/{ledgerId}/budgets/{month}': { scope: 'ledger', needs: 'viewer' },
+  'PUT /api/v1/ledgers/{ledgerId}/budgets/{month}': {
+    scope: 'ledger', needs: 'editor',
+    body: (w) => ({ categories: [{ category_id: w.category, assigned_minor: 3000 }] }),
+    refBodies: (own, f) => [{ categories: [{ category_id: own.category, assigned_minor: 10 }, { category_id: f.category, assigned_minor: 10 }] }],
+  },
+  'PUT /api/v1/ledgers/{ledgerId}/budgets/{month}/categories/{id}': { scope: 'ledger', needs: 'editor', id: 'category', body: () => ({ assigned_minor: 4000 }) },
+  'GET /api/v1/ledgers/{ledgerId}/budget-categories': { scope: 'ledger', needs: 'viewer' },
+  'PUT /api/v1/ledgers/{ledgerId}/budget-categories/{id}': { scope: 'ledger', needs: 'editor', id: 'category', body: () => ({ mode: 'limit', limit_minor: 5000 }) },
 };
+
+// Part C of issue 6 (src/reports, src/recurring): reports are reads; recurring bills read, accept, evaluate and keep schedules.
+const REPORT_RANGE = () => 'from=2024-01-01&to=2024-12-31';
+const scheduleBody = (w: World) => ({ payee_id: w.payee, account_id: w.accounts[0], category_id: w.category, expected_amount_minor: -5000, cadence: 'monthly', next_expected_on: '2030-01-15' });
+Object.assign(CASES, {
+  ...Object.fromEntries(['spending', 'cashflow', 'net-worth', 'budget', 'balances', 'payees', 'trend'].map((r) => [`GET /api/v1/ledgers/{ledgerId}/reports/${r}`, { scope: 'ledger', needs: 'viewer', query: REPORT_RANGE }])),
+  'GET /api/v1/ledgers/{ledgerId}/recurring/detect': { scope: 'ledger', needs: 'viewer' },
+  'POST /api/v1/ledgers/{ledgerId}/recurring/accept': { scope: 'ledger', needs: 'editor', body: (w: World) => ({ keys: [w.billKey] }) },
+  'GET /api/v1/ledgers/{ledgerId}/recurring/upcoming': { scope: 'ledger', needs: 'viewer', query: () => 'days=60' },
+  'GET /api/v1/ledgers/{ledgerId}/recurring/alerts': { scope: 'ledger', needs: 'viewer', query: () => 'include_dismissed=true' },
+  'POST /api/v1/ledgers/{ledgerId}/recurring/alerts/{id}/dismiss': { scope: 'ledger', needs: 'editor', id: 'alert' },
+  'POST /api/v1/ledgers/{ledgerId}/recurring/evaluate': { scope: 'ledger', needs: 'editor' },
+  'GET /api/v1/ledgers/{ledgerId}/schedules': { scope: 'ledger', needs: 'viewer', query: () => 'include_inactive=true' },
+  'POST /api/v1/ledgers/{ledgerId}/schedules': {
+    scope: 'ledger', needs: 'editor', body: scheduleBody,
+    refBodies: (own: World, f: Refs) => [{ ...scheduleBody(own), payee_id: f.payee }, { ...scheduleBody(own), account_id: f.account }, { ...scheduleBody(own), category_id: f.category }],
+  },
+  'GET /api/v1/ledgers/{ledgerId}/schedules/{id}': { scope: 'ledger', needs: 'viewer', id: 'schedule' },
+  'PATCH /api/v1/ledgers/{ledgerId}/schedules/{id}': {
+    scope: 'ledger', needs: 'editor', id: 'schedule', body: () => ({ tolerance_bp: 2000, active: true }),
+    refBodies: (_own: World, f: Refs) => [{ payee_id: f.payee }, { account_id: f.account }, { category_id: f.category }],
+  },
+  'DELETE /api/v1/ledgers/{ledgerId}/schedules/{id}': {
+    scope: 'ledger', needs: 'editor', id: 'schedule',
+    disposable: async (w: World) => (await ok(send(as(w.owner), 'POST', `/api/v1/ledgers/${w.ledger}/schedules`, scheduleBody(w)), 'temp schedule')).body.id,
+  },
+} satisfies Record<string, LedgerCase>);
 
 const ledgerCases = () => Object.entries(CASES).filter((e): e is [string, LedgerCase] => e[1].scope === 'ledger');
 const accountCases = () => Object.entries(CASES).filter((e): e is [string, AccountCase] => e[1].scope !== 'ledger');

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { generateHousehold } from '../../demo/demo-data.ts';
 import { loadHousehold } from '../../demo/demo.loader.ts';
+import { loadDemoRates } from '../../fx/demo-rates.ts';
+import { loadDemoBudget } from '../../budgets/demo-budget.ts';
 import { recordAudit } from '../../ops/audit/audit.repository.ts';
 import { AppError } from '../../shared/app-error.ts';
 import type { Command } from '../context.ts';
@@ -38,8 +40,12 @@ export const demoCommand: Command = {
     const ledger = await c.ledgers.create(actor, { name: `Demo household (seed ${seed})`, baseCurrency: 'USD' });
     const counts = await c.db.kysely.transaction().execute(async (tx) => {
       const r = await loadHousehold(tx, { ledgerId: ledger.id, data });
+      // Rates implied by the household's currency exchanges, so budgets and net worth convert (src/fx).
+      const fxRates = await loadDemoRates(tx, actor, ledger.id, data, 'USD');
+      // A budget for the last three months (src/budgets), so budget vs actual has something to compare.
+      await loadDemoBudget(tx, actor, ledger.id, data, 'USD');
       await recordAudit(tx, actor, { action: 'demo.load', entityType: 'ledger', entityId: ledger.id, ledgerId: ledger.id, details: { seed, years, scale, transactions: r.transactions } });
-      return r;
+      return { ...r, fxRates };
     });
     const token = await c.auth.createToken(actor, { name: 'demo' });
     const base = `http://${c.config.host.includes(':') ? `[${c.config.host}]` : c.config.host}:${c.config.port}`;
@@ -48,7 +54,7 @@ export const demoCommand: Command = {
       ctx.io.out(JSON.stringify(result));
       return 0;
     }
-    ctx.io.out(`Loaded demo ledger "${ledger.name}" (${ledger.id}): ${counts.accounts} accounts, ${counts.categories} categories, ${counts.payees} payees, ${counts.transactions} transaction rows in ${result.seconds.toFixed(1)} s.`);
+    ctx.io.out(`Loaded demo ledger "${ledger.name}" (${ledger.id}): ${counts.accounts} accounts, ${counts.categories} categories, ${counts.payees} payees, ${counts.transactions} transaction rows, ${counts.fxRates} exchange rates in ${result.seconds.toFixed(1)} s.`);
     ctx.io.out('');
     ctx.io.out(`Log in as ${email}${password ? ` with password ${password}` : ' (existing user; password unchanged)'}:`);
     ctx.io.out(`  curl -c cookies.txt -H 'content-type: application/json' -d '{"email":"${email}","password":"${password ?? '…'}"}' ${base}/api/v1/auth/login`);

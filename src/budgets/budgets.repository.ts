@@ -1,0 +1,114 @@
+// Queries behind the budget: month sums of counted rows (converted row by row
+// into the budget currency in SQL), opening balances, assignments, settings.
+import { sql } from 'kysely';
+import type { AccountType } from '../db/schema.ts';
+import type { Executor } from '../shared/executor.ts';
+
+/** Accounts whose money is budgeted; loans, investments, assets and liabilities are tracked only. */
+export const ON_BUDGET_TYPES: readonly AccountType[] = ['checking', 'savings', 'credit_card', 'cash'];
+export const isOnBudget = (t: AccountType) => ON_BUDGET_TYPES.includes(t);
+
+export interface ActivitySum {
+  category_id: string | null;
+  month: string;
+  total: bigint;
+  /** 'YYYY-MM-DD CUR' of the earliest row without a rate, when any. */
+  missing: string | null;
+}
+
+/**
+ * Net amount per (category, month) of the rows that count: rows of on-budget accounts,
+ * split parts instead of their parents, pending and uncleared rows included, transfers
+ * whose other side is also on budget left out. Foreign rows convert at their own date,
+ * each rounded (finhub_fx_round_div, half away from zero), before summing.
+ *
+ * Where the work goes: rows of on-budget accounts in the budget currency that are not
+ * transfers come pre-summed from report_category_months (the per-month rollup the
+ * reports migration keeps exact with statement triggers, one row per account, category
+ * and month). Only the rows that need one-by-one treatment are read from transactions:
+ * foreign-currency rows (each converts at its own day's rate) and the on-budget sides of
+ * transfers to or from off-budget accounts (found from the off-budget side, which is
+ * usually the small one).
+ */
+export async function activitySums(ex: Executor, ledgerId: string, budgetCurrency: string, endDate: string): Promise<ActivitySum[]> {
+  const accounts = await ex.selectFrom('accounts').select(['id', 'type', 'currency']).where('ledger_id', '=', ledgerId).execute();
+  const ids = (f: (a: (typeof accounts)[number]) => boolean) => accounts.filter(f).map((a) => a.id);
+  const home = ids((a) => isOnBudget(a.type) && a.currency === budgetCurrency);
+  const foreign = ids((a) => isOnBudget(a.type) && a.currency !== budgetCurrency);
+  const onBudget = ids((a) => isOnBudget(a.type));
+  const offBudget = ids((a) => !isOnBudget(a.type));
+  if (onBudget.length === 0) return [];
+  const uuids = (xs: string[]) => sql`${xs}::uuid[]`;
+  const r = await sql<ActivitySum>`
+    with rolled as (
+      select r.category_id, r.month, sum(r.amount_minor) as total
+        from report_category_months r
+       where r.ledger_id = ${ledgerId} and r.account_id = any(${uuids(home)}) and not r.is_transfer
+         and r.month <= ${endDate}::date
+       group by 1, 2
+    ), singles as (
+      -- Foreign on-budget accounts: plain rows, and split parts found through their parents.
+      select t.category_id, t.posted_on, t.amount_minor, a.currency
+        from transactions t join accounts a on a.id = t.account_id
+       where t.account_id = any(${uuids(foreign)}) and t.parent_id is null and not t.is_split and t.transfer_peer_id is null and t.posted_on <= ${endDate}::date
+      union all
+      select s.category_id, s.posted_on, s.amount_minor, a.currency
+        from transactions t join transactions s on s.parent_id = t.id join accounts a on a.id = t.account_id
+       where t.account_id = any(${uuids(foreign)}) and t.parent_id is null and t.is_split and t.posted_on <= ${endDate}::date
+      union all
+      -- On-budget sides of transfers whose other side is off budget.
+      select t.category_id, t.posted_on, t.amount_minor, a.currency
+        from transactions o join transactions t on t.id = o.transfer_peer_id join accounts a on a.id = t.account_id
+       where o.account_id = any(${uuids(offBudget)}) and o.parent_id is null and o.transfer_peer_id is not null
+         and t.account_id = any(${uuids(onBudget)}) and t.posted_on <= ${endDate}::date
+    ), factors as materialized (
+      select d.currency, d.posted_on, x.num, x.den
+        from (select distinct currency, posted_on from singles where currency <> ${budgetCurrency}) d
+        cross join lateral finhub_fx_factor(${ledgerId}::uuid, d.currency::text, ${budgetCurrency}::text, d.posted_on) x
+    ), parts as (
+      select category_id, to_char(month, 'YYYY-MM') as month, total, null::text as missing from rolled
+      union all
+      select c.category_id, to_char(c.posted_on, 'YYYY-MM'),
+             case when c.currency = ${budgetCurrency} then c.amount_minor::numeric else finhub_fx_round_div(c.amount_minor * f.num, f.den) end,
+             case when c.currency <> ${budgetCurrency} and f.num is null and c.amount_minor <> 0 then c.posted_on::text || ' ' || c.currency end
+        from singles c
+        left join factors f on f.currency = c.currency and f.posted_on = c.posted_on
+    )
+    select category_id, month, coalesce(sum(total), 0)::bigint as total, min(missing) as missing
+      from parts group by 1, 2`.execute(ex);
+  return r.rows;
+}
+
+/** On-budget accounts with their opening balance and the day it enters the budget. */
+export async function openingBalances(ex: Executor, ledgerId: string) {
+  const types = sql.join(ON_BUDGET_TYPES.map((t) => sql.lit(t)));
+  const r = await sql<{ id: string; currency: string; opening_balance_minor: bigint; on: string }>`
+    select id, currency, opening_balance_minor, coalesce(opened_on, (created_at at time zone 'UTC')::date)::text as on
+      from accounts where ledger_id = ${ledgerId} and type in (${types}) and opening_balance_minor <> 0`.execute(ex);
+  return r.rows;
+}
+
+export async function categoryTree(ex: Executor, ledgerId: string) {
+  return ex
+    .selectFrom('categories as c')
+    .innerJoin('category_groups as g', 'g.id', 'c.group_id')
+    .leftJoin('budget_category_settings as s', (j) => j.onRef('s.ledger_id', '=', 'c.ledger_id').onRef('s.category_id', '=', 'c.id'))
+    .select(['c.id', 'c.name', 'c.hidden', 'c.group_id', 'g.name as group_name', 'g.is_income', 'g.hidden as group_hidden', 's.mode', 's.limit_minor', 's.currency as limit_currency'])
+    .where('c.ledger_id', '=', ledgerId)
+    .orderBy('g.is_income', 'desc')
+    .orderBy('g.sort_order')
+    .orderBy('g.name')
+    .orderBy('c.sort_order')
+    .orderBy('c.name')
+    .orderBy('c.id')
+    .execute();
+}
+
+export async function assignmentsUpTo(ex: Executor, ledgerId: string, lastMonthStart: string) {
+  return ex
+    .selectFrom('budget_assignments')
+    .select(['category_id', sql<string>`to_char(month, 'YYYY-MM')`.as('month'), 'month as month_start', 'assigned_minor', 'currency'])
+    .where('ledger_id', '=', ledgerId)
+    .where('month', '<=', lastMonthStart)
+    .execute();
+}
