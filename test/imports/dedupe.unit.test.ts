@@ -58,6 +58,20 @@ describe('matchRows: rules', () => {
     }
   });
 
+  it('matches the posted version of a split or transfer pending row as a duplicate, under a new or the same bank id', () => {
+    const linked = ex('e1', '2024-01-02', -100n, { bankId: 'OLD', pending: true, linked: true });
+    for (const bankId of ['NEW', 'OLD']) {
+      const d = matchRows([fr('2024-01-04', -100n, { bankId })], [linked], opts);
+      expect(d[0]).toMatchObject({ decision: 'duplicate', matchedId: 'e1', reasonCode: 'pending_posted_linked' });
+      expect(d[0]!.reason).toContain('split or part of a transfer');
+    }
+    // Another amount under the same id is still a conflict; a pending file row is a plain duplicate.
+    expect(matchRows([fr('2024-01-04', -120n, { bankId: 'OLD' })], [linked], opts)[0]).toMatchObject({ decision: 'conflict', reasonCode: 'bank_id_conflict' });
+    expect(matchRows([fr('2024-01-02', -100n, { bankId: 'OLD', pending: true })], [linked], opts)[0]).toMatchObject({ decision: 'duplicate', reasonCode: 'bank_id' });
+    // A reconciled pending row is matched by its posted version too, and kept as it is.
+    expect(matchRows([fr('2024-01-04', -100n, { bankId: 'NEW' })], [{ ...linked, linked: false, reconciled: true }], opts)[0]).toMatchObject({ decision: 'duplicate', reasonCode: 'pending_posted_reconciled' });
+  });
+
   it('respects the window, inclusive', () => {
     const e = [ex('e1', '2024-01-10', -100n)];
     expect(matchRows([fr('2024-01-13', -100n)], e, opts)[0]!.decision).toBe('duplicate');

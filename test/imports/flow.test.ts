@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DraftRow } from '../../src/imports/flow/rules-hook.ts';
+import { AppError } from '../../src/shared/app-error.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { accountRows, balance, countAll, manual, newBooks, statement, type Books } from './flow-helpers.ts';
 
@@ -202,12 +203,15 @@ describe('preview, commit, undo', () => {
     ]));
     expect(p.rows.map((r) => [r.decision, r.reason_code])).toEqual([
       ['replace_pending', 'bank_id_posted'],
-      ['new', 'different_bank_id'],
+      ['duplicate', 'pending_posted_reconciled'],
     ]);
+    expect(p.rows[1]!.reason).toMatch(/has posted .*but it is reconciled, so it is kept as it is/);
     await t.c.imports.commit(b.actor, b.ledgerId, p.id);
     const after = await accountRows(b, b.card);
     expect(after.find((r) => r.imported_id === 'R1')).toMatchObject({ amount_minor: -2400n, pending: false, posted_on: '2024-06-03' });
     expect(after.find((r) => r.id === cinema.id)).toMatchObject({ imported_id: 'C1', pending: true, cleared_state: 'reconciled', posted_on: '2024-06-02' });
+    // The posted copy of the reconciled row was not added a second time.
+    expect(after.filter((r) => r.amount_minor === -999n)).toHaveLength(1);
   });
 
   it('matches a reconciled row as a duplicate without changing it', async () => {
@@ -505,4 +509,138 @@ describe('preview, commit, undo', () => {
     await expect(t.c.imports.get(stranger, b.ledgerId, p.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(t.c.imports.get(b.actor, b.ledgerId, randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+});
+
+describe('pending rows that are split or linked as a transfer', () => {
+  type Link = 'split' | 'transfer';
+  const PENDING = { postedOn: '2024-05-03', amountMinor: -4550n, payee: 'PIZZA PLACE', bankId: 'PEND-1', pending: true };
+  const postedAs = (bankId: string) => statement([{ postedOn: '2024-05-05', amountMinor: -4550n, payee: 'PIZZA PLACE #12', bankId }]);
+  const changeOf = (kind: Link) => (kind === 'split' ? 'split' : 'linked as a transfer');
+
+  /** Imports the pending row into the card account; returns its batch and transaction id. */
+  async function importPending(b: Books) {
+    const { p } = await importAll(b, b.card, statement([PENDING]));
+    const [row] = await accountRows(b, b.card);
+    return { batchId: p.id, id: row!.id };
+  }
+
+  /** Splits the row into two categorised parts, or links it as a transfer from checking (a new row there). */
+  async function link(b: Books, id: string, kind: Link) {
+    if (kind === 'split') {
+      const group = await t.c.categories.createGroup(b.actor, b.ledgerId, { name: 'Living' });
+      const food = await t.c.categories.createCategory(b.actor, b.ledgerId, { name: 'Food', groupId: group.id });
+      const drinks = await t.c.categories.createCategory(b.actor, b.ledgerId, { name: 'Drinks', groupId: group.id });
+      await t.c.transactions.update(b.actor, b.ledgerId, id, { splits: [{ amountMinor: -3000, categoryId: food.id }, { amountMinor: -1550, categoryId: drinks.id }] });
+    } else {
+      await t.c.transactions.update(b.actor, b.ledgerId, id, { transferAccountId: b.checking });
+    }
+    const row = await t.c.db.kysely.selectFrom('transactions').select(['is_split', 'transfer_peer_id']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(kind === 'split' ? row.is_split : row.transfer_peer_id !== null).toBe(true);
+  }
+
+  /** Every split's parts sum to it and share its date; every transfer pair points both ways, same date, amounts cancel. */
+  async function brokenLinks(b: Books): Promise<string[]> {
+    const r = await sql<{ id: string }>`
+      select p.id from transactions p
+       where p.ledger_id = ${b.ledgerId}::uuid and p.is_split
+         and (p.amount_minor <> (select coalesce(sum(c.amount_minor), 0) from transactions c where c.parent_id = p.id)
+              or exists (select 1 from transactions c where c.parent_id = p.id and c.posted_on <> p.posted_on))
+      union all
+      select a.id from transactions a left join transactions z on z.id = a.transfer_peer_id
+       where a.ledger_id = ${b.ledgerId}::uuid and a.transfer_peer_id is not null
+         and (z.id is null or z.transfer_peer_id is distinct from a.id or z.posted_on <> a.posted_on or z.amount_minor <> -a.amount_minor)`.execute(t.c.db.kysely);
+    return r.rows.map((x) => x.id);
+  }
+
+  const parts = async (id: string) => (await t.c.db.kysely.selectFrom('transactions').select(['posted_on', 'amount_minor']).where('parent_id', '=', id).orderBy('amount_minor').execute())
+    .map((x) => [x.posted_on, Number(x.amount_minor)]);
+
+  /** Undo of the pending row's own batch: keeps the linked row and says why; forced, it goes (a transfer's other side stays, plain). */
+  async function undoPendingBatch(b: Books, batchId: string, id: string, kind: Link, changes: string[]) {
+    const soft = await t.c.imports.undo(b.actor, b.ledgerId, batchId);
+    expect(soft.undo).toMatchObject({ deleted: 0, kept: [{ transaction_id: id, row_index: 0, changes }] });
+    expect(await brokenLinks(b)).toEqual([]);
+    const forced = await t.c.imports.undo(b.actor, b.ledgerId, batchId, { force: true });
+    expect(forced.undo).toMatchObject({ forced: true, deleted: 1, kept: [] });
+    expect(await accountRows(b, b.card)).toEqual([]);
+    expect(await parts(id)).toEqual([]);
+    const other = await accountRows(b, b.checking);
+    if (kind === 'transfer') expect(other.map((r) => [Number(r.amount_minor), r.transfer_peer_id])).toEqual([[4550, null]]);
+    else expect(other).toEqual([]);
+    expect(await brokenLinks(b)).toEqual([]);
+  }
+
+  for (const kind of ['split', 'transfer'] as const) {
+    it(`the posted version of a pending row made a ${kind} is a duplicate (new or same bank id); the row is left as it is and both undos stay clean`, async () => {
+      const b = await newBooks(t);
+      const pending = await importPending(b);
+      await link(b, pending.id, kind);
+      const before = await accountRows(b, b.card);
+      const beforeOther = await accountRows(b, b.checking);
+      const cardBalance = await balance(b, b.card);
+      expect(before).toHaveLength(1);
+
+      for (const [bankId, text] of [['POST-9', 'of 2024-05-03 has posted (same amount, ±2 days'], ['PEND-1', 'with bank id "PEND-1" has posted']] as const) {
+        const p = await t.c.imports.preview(b.actor, b.ledgerId, b.card, postedAs(bankId));
+        expect(p.rows[0]).toMatchObject({ decision: 'duplicate', reason_code: 'pending_posted_linked', matched_transaction_id: pending.id });
+        expect(p.rows[0]!.reason).toContain(text);
+        expect(p.rows[0]!.reason).toContain('split or part of a transfer, so it is kept as it is');
+        expect(p.counts).toMatchObject({ new: 0, duplicate: 1, pending_replaced: 0 });
+        const c = await t.c.imports.commit(b.actor, b.ledgerId, p.id);
+        expect(c.counts).toMatchObject({ new: 0, duplicate: 1, pending_replaced: 0 });
+        // Nothing written: no second copy of the money, the linked row unchanged.
+        expect(await accountRows(b, b.card)).toEqual(before);
+        expect(await accountRows(b, b.checking)).toEqual(beforeOther);
+        expect(await balance(b, b.card)).toBe(cardBalance);
+        const u = await t.c.imports.undo(b.actor, b.ledgerId, p.id);
+        expect(u.undo).toMatchObject({ deleted: 0, kept: [], restored_pending: 0, not_restored: [] });
+        expect(await accountRows(b, b.card)).toEqual(before);
+      }
+      if (kind === 'split') expect(await parts(pending.id)).toEqual([['2024-05-03', -3000], ['2024-05-03', -1550]]);
+      expect(await brokenLinks(b)).toEqual([]);
+      await undoPendingBatch(b, pending.batchId, pending.id, kind, [changeOf(kind)]);
+    });
+
+    it(`a pending row made a ${kind} after its posted version replaced it is not restored by undo (also forced), and both undos stay clean`, async () => {
+      for (const [bankId, force] of [['POST-9', false], ['PEND-1', true]] as const) {
+        const b = await newBooks(t);
+        const pending = await importPending(b);
+        const p = await t.c.imports.preview(b.actor, b.ledgerId, b.card, postedAs(bankId));
+        expect(p.rows[0]).toMatchObject({ decision: 'replace_pending', matched_transaction_id: pending.id });
+        await t.c.imports.commit(b.actor, b.ledgerId, p.id);
+        await link(b, pending.id, kind);
+        const before = await accountRows(b, b.card);
+        expect(before[0]).toMatchObject({ id: pending.id, posted_on: '2024-05-05', pending: false, imported_id: bankId });
+
+        const u = await t.c.imports.undo(b.actor, b.ledgerId, p.id, { force });
+        expect(u.undo).toMatchObject({ forced: force, deleted: 0, restored_pending: 0 });
+        expect(u.undo!.not_restored).toEqual([{ transaction_id: pending.id, reason: `it was ${changeOf(kind)} after the import; its pending values cannot be put back, so it is left as it is` }]);
+        expect(await accountRows(b, b.card)).toEqual(before);
+        if (kind === 'split') expect(await parts(pending.id)).toEqual([['2024-05-05', -3000], ['2024-05-05', -1550]]);
+        expect(await brokenLinks(b)).toEqual([]);
+        await undoPendingBatch(b, pending.batchId, pending.id, kind, ['date 2024-05-03 -> 2024-05-05', changeOf(kind)]);
+      }
+    });
+
+    it(`refuses with 409 naming the row when the pending row was made a ${kind} between preview and commit; a fresh preview then says duplicate`, async () => {
+      const b = await newBooks(t);
+      const pending = await importPending(b);
+      const p = await t.c.imports.preview(b.actor, b.ledgerId, b.card, postedAs('POST-9'));
+      expect(p.rows[0]).toMatchObject({ decision: 'replace_pending', matched_transaction_id: pending.id });
+      await link(b, pending.id, kind);
+      const before = await accountRows(b, b.card);
+      const err = await t.c.imports.commit(b.actor, b.ledgerId, p.id).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect(err).toMatchObject({ code: 'CONFLICT', status: 409, details: { batch_status: 'stale', row_index: 0, transaction_id: pending.id } });
+      expect((err as AppError).message).toContain(`row 0: the pending transaction ${pending.id} this import would replace was ${changeOf(kind)} since the preview`);
+      expect(await accountRows(b, b.card)).toEqual(before);
+      expect((await t.c.imports.get(b.actor, b.ledgerId, p.id)).status).toBe('previewed');
+
+      const again = await t.c.imports.preview(b.actor, b.ledgerId, b.card, postedAs('POST-9'));
+      expect(again.rows[0]).toMatchObject({ decision: 'duplicate', reason_code: 'pending_posted_linked', matched_transaction_id: pending.id });
+      await t.c.imports.commit(b.actor, b.ledgerId, again.id);
+      expect(await accountRows(b, b.card)).toEqual(before);
+      expect(await brokenLinks(b)).toEqual([]);
+    });
+  }
 });

@@ -65,6 +65,22 @@ async function applyOverrides(tx: Executor, batchId: string, overrides: readonly
   await repo.applyOverrides(tx, batchId, updates);
 }
 
+/** Why a pending row matched for replacement can no longer be replaced (undefined: it still can). */
+function notReplaceable(t: { pending: boolean; cleared_state: ClearedState; is_split: boolean; transfer_peer_id: string | null } | undefined): string | undefined {
+  if (!t) return 'was deleted';
+  if (t.is_split) return 'was split';
+  if (t.transfer_peer_id) return 'was linked as a transfer';
+  if (!t.pending) return 'is no longer pending';
+  if (t.cleared_state === 'reconciled') return 'was reconciled';
+  return undefined;
+}
+
+function replaceConflict(rowIndex: number, transactionId: string, why: string): AppError {
+  return new AppError('CONFLICT', `row ${rowIndex}: the pending transaction ${transactionId} this import would replace ${why} since the preview; upload the file again for a fresh preview`, {
+    details: { batch_status: 'stale', row_index: rowIndex, transaction_id: transactionId },
+  });
+}
+
 export interface CommitDeps {
   rulesHook: ImportRulesHook;
 }
@@ -87,6 +103,19 @@ export async function commitBatch(tx: Executor, deps: CommitDeps, actor: Actor, 
   const q = await repo.candidateQueryOfBatch(tx, b.id, accountId, b.dedupe_window_days, Math.max(b.dedupe_window_days, BANK_ID_HORIZON_DAYS));
   const fp = q ? await repo.candidatesFingerprint(tx, q) : EMPTY_FINGERPRINT;
   if (fp !== b.candidates_fingerprint) {
+    // Name the row when a pending transaction this batch would replace can no longer be replaced.
+    const gone = await tx
+      .selectFrom('import_rows as r')
+      .leftJoin('transactions as t', (j) => j.onRef('t.id', '=', 'r.matched_transaction_id').on('t.ledger_id', '=', ledgerId))
+      .select(['r.row_index', 'r.matched_transaction_id', 't.id', 't.pending', 't.cleared_state', 't.is_split', 't.transfer_peer_id'])
+      .where('r.batch_id', '=', b.id)
+      .where('r.decision', '=', 'replace_pending')
+      .orderBy('r.row_index')
+      .execute();
+    for (const g of gone) {
+      const why = notReplaceable(g.id === null ? undefined : { pending: g.pending!, cleared_state: g.cleared_state!, is_split: g.is_split!, transfer_peer_id: g.transfer_peer_id });
+      if (why) throw replaceConflict(g.row_index, g.matched_transaction_id!, why);
+    }
     throw new AppError('CONFLICT', `transactions of account "${account.name}" changed since this preview was made, so its duplicate decisions may be wrong; upload the file again for a fresh preview`, { details: { batch_status: 'stale' } });
   }
   await applyOverrides(tx, b.id, opts.overrides ?? []);
@@ -181,9 +210,8 @@ export async function commitBatch(tx: Executor, deps: CommitDeps, actor: Actor, 
     const priors: { rowIndex: number; prior: PriorPending }[] = [];
     for (const r of replacing) {
       const t = byId.get(r.matched_transaction_id!);
-      if (!t || !t.pending || t.cleared_state === 'reconciled' || t.is_split || t.transfer_peer_id) {
-        throw new AppError('CONFLICT', 'a pending transaction this import would replace has changed since the preview; upload the file again for a fresh preview');
-      }
+      const why = notReplaceable(t);
+      if (!t || why) throw replaceConflict(r.row_index, r.matched_transaction_id!, why ?? 'was deleted');
       priors.push({
         rowIndex: r.row_index,
         prior: {

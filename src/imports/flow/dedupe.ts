@@ -9,6 +9,10 @@
 //      similar payee, then the nearest date. Two rows that both carry bank ids
 //      and the ids differ are different transactions (except a pending row,
 //      which gets a new id when it posts).
+// A pending row that is split, part of a transfer or reconciled is matched
+// like any pending row but never replaced (its date and amount are tied to
+// its parts or its other side, or were confirmed by the user): its posted
+// version is a duplicate, reason pending_posted_linked / _reconciled.
 // Every existing row is claimed at most once across the whole statement: all
 // candidate pairs are ranked and taken best-first (a global greedy assignment),
 // so identical twin rows in a file are both kept unless the account already
@@ -25,6 +29,8 @@ export type ReasonCode =
   | 'amount_date_payee'
   | 'amount_date'
   | 'pending_posted'
+  | 'pending_posted_linked'
+  | 'pending_posted_reconciled'
   | 'no_match'
   | 'twin_rows'
   | 'different_bank_id';
@@ -106,19 +112,26 @@ function payeeTier(sim: number, a: PayeeKey, b: PayeeKey): number {
   return sim >= 0.5 ? 2 : 0;
 }
 
-/** A pending row that an import may overwrite with its posted version. */
-const replaceable = (e: ExistingRow) => e.pending && !e.reconciled && !e.linked;
+/** A pending row: its posted version may arrive under a new bank id. */
+const postable = (e: ExistingRow) => e.pending;
+/** A pending row that an import may overwrite with its posted version (reconciled, split and transfer rows are kept as they are). */
+const replaceable = (e: ExistingRow) => postable(e) && !e.linked && !e.reconciled;
 
 /** May these two rows be the same transaction, given their bank ids? */
 function idsCompatible(f: FileRow, e: ExistingRow): boolean {
   if (!f.bankId || !e.bankId || f.bankId === e.bankId) return true;
   // A pending row is re-issued under a new id when it posts.
-  return replaceable(e) && !f.pending;
+  return postable(e) && !f.pending;
 }
 
-function fuzzyKind(f: FileRow, e: ExistingRow): 'duplicate' | 'replace_pending' {
-  return replaceable(e) && !f.pending ? 'replace_pending' : 'duplicate';
+function fuzzyKind(f: FileRow, e: ExistingRow): 'duplicate' | 'replace_pending' | 'linked_posted' {
+  if (!postable(e) || f.pending) return 'duplicate';
+  return e.linked || e.reconciled ? 'linked_posted' : 'replace_pending';
 }
+
+const keptWhy = (e: ExistingRow) => (e.reconciled ? 'but it is reconciled' : 'but it is split or part of a transfer');
+const keptCode = (e: ExistingRow): ReasonCode => (e.reconciled ? 'pending_posted_reconciled' : 'pending_posted_linked');
+const KEPT = 'so it is kept as it is (not updated to the posted values)';
 
 export function matchRows(file: readonly FileRow[], existing: readonly ExistingRow[], opts: MatchOptions): RowDecision[] {
   const fmt = opts.formatAmount ?? ((m: bigint) => m.toString());
@@ -193,6 +206,8 @@ export function matchRows(file: readonly FileRow[], existing: readonly ExistingR
       claimed[p.ei] = 1;
       if (replaceable(e) && !f.pending) {
         out[p.fi] = { matched: p.ei, matchedId: e.id, decision: 'replace_pending', reasonCode: 'bank_id_posted', reason: `pending transaction with bank id ${q(bankId)} has posted: it is updated to the posted date and amount` };
+      } else if (p.fit < 2 && fuzzyKind(f, e) === 'linked_posted') {
+        out[p.fi] = { matched: p.ei, matchedId: e.id, decision: 'duplicate', reasonCode: keptCode(e), reason: `pending transaction with bank id ${q(bankId)} has posted, ${keptWhy(e)}, ${KEPT}` };
       } else if (p.fit < 2) {
         out[p.fi] = { matched: p.ei, matchedId: e.id, decision: 'duplicate', reasonCode: 'bank_id', reason: `same bank transaction id ${q(bankId)}` };
       } else {
@@ -213,8 +228,11 @@ export function matchRows(file: readonly FileRow[], existing: readonly ExistingR
     const theirs = ep[ei]!.text;
     const payeePart =
       tier === 3 ? `same payee ${q(theirs)}` : tier === 2 ? `payee ${q(matchText(f))} ~ ${q(theirs)}` : tier === 1 ? 'payee not known on one side' : `payee differs: ${q(matchText(f))} vs ${q(theirs)}`;
-    if (fuzzyKind(f, e) === 'replace_pending') {
+    const kind = fuzzyKind(f, e);
+    if (kind === 'replace_pending') {
       out[fi] = { matched: ei, matchedId: e.id, decision: 'replace_pending', reasonCode: 'pending_posted', reason: `pending transaction of ${e.postedOn} has posted (same amount, ${daysApart(dd)}, ${payeePart}): it is updated to the posted values` };
+    } else if (kind === 'linked_posted') {
+      out[fi] = { matched: ei, matchedId: e.id, decision: 'duplicate', reasonCode: keptCode(e), reason: `pending transaction of ${e.postedOn} has posted (same amount, ${daysApart(dd)}, ${payeePart}), ${keptWhy(e)}, ${KEPT}` };
     } else {
       out[fi] = { matched: ei, matchedId: e.id, decision: 'duplicate', reasonCode: tier >= 2 ? 'amount_date_payee' : 'amount_date', reason: `same amount ${fmt(f.amountMinor)}, ${daysApart(dd)} (${e.postedOn}), ${payeePart}` };
     }

@@ -28,7 +28,7 @@ export const ImportRow = Type.Object({
   kind: NullableStr,
   decision: Decision,
   proposed: Decision,
-  reason_code: Type.String({ description: 'bank_id, bank_id_posted, bank_id_conflict, amount_date_payee, amount_date, pending_posted, no_match, twin_rows, different_bank_id, foreign_currency, zero_amount, override_skip, override_import' }),
+  reason_code: Type.String({ description: 'bank_id, bank_id_posted, bank_id_conflict, amount_date_payee, amount_date, pending_posted, pending_posted_linked, pending_posted_reconciled, no_match, twin_rows, different_bank_id, foreign_currency, zero_amount, override_skip, override_import' }),
   reason: Type.String(),
   matched_transaction_id: Nullable(Uuid),
   transaction_id: Nullable(Uuid),

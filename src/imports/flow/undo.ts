@@ -1,7 +1,8 @@
 // Undo of a committed batch, in the caller's transaction: deletes the rows the
 // batch created, except rows edited since the import (they are reported and
 // kept unless forced), puts pending rows the batch had replaced back to their
-// pending values, and restores an opening balance the batch had set.
+// pending values (never one split or linked as a transfer since), and
+// restores an opening balance the batch had set.
 import { sql } from 'kysely';
 import type { Actor } from '../../auth/actor.ts';
 import type { PriorPending } from '../../db/schema-parts/imports.ts';
@@ -59,9 +60,10 @@ export async function undoBatch(tx: Executor, actor: Actor, b: BatchRow, force: 
   const deleted = Number(del.numDeletedRows ?? 0n);
 
   // Pending rows this batch replaced: back to their pending values unless edited since.
-  const replaced = again ? { rows: [] } : await sql<{ row_index: number; matched_transaction_id: string; prior: PriorPending | string | null; posted_on: string; amount_minor: bigint; bank_id: string | null; t_id: string | null; t_date: string | null; t_amount: bigint | null; t_imported_id: string | null; t_pending: boolean | null }>`
+  const replaced = again ? { rows: [] } : await sql<{ row_index: number; matched_transaction_id: string; prior: PriorPending | string | null; posted_on: string; amount_minor: bigint; bank_id: string | null; t_id: string | null; t_date: string | null; t_amount: bigint | null; t_imported_id: string | null; t_pending: boolean | null; t_split: boolean | null; t_peer: string | null }>`
     select r.row_index, r.matched_transaction_id, r.prior, r.posted_on, r.amount_minor, r.bank_id,
-           t.id as t_id, t.posted_on as t_date, t.amount_minor as t_amount, t.imported_id as t_imported_id, t.pending as t_pending
+           t.id as t_id, t.posted_on as t_date, t.amount_minor as t_amount, t.imported_id as t_imported_id, t.pending as t_pending,
+           t.is_split as t_split, t.transfer_peer_id as t_peer
       from import_rows r left join transactions t on t.id = r.matched_transaction_id and t.ledger_id = ${b.ledger_id}::uuid
      where r.batch_id = ${b.id}::uuid and r.decision = 'replace_pending'`.execute(tx);
   let restored = 0;
@@ -70,6 +72,12 @@ export async function undoBatch(tx: Executor, actor: Actor, b: BatchRow, force: 
     const prior = (typeof r.prior === 'string' ? JSON.parse(r.prior) : r.prior) as PriorPending | null;
     if (!r.t_id || !prior) {
       notRestored.push({ transaction_id: r.matched_transaction_id, reason: 'the transaction no longer exists' });
+      continue;
+    }
+    // Split or linked as a transfer since: its date and amount are tied to its parts or its other
+    // side, so the pending values cannot be put back without breaking the split or the transfer.
+    if (r.t_split || r.t_peer) {
+      notRestored.push({ transaction_id: r.t_id, reason: `it was ${r.t_split ? 'split' : 'linked as a transfer'} after the import; its pending values cannot be put back, so it is left as it is` });
       continue;
     }
     const asImported = r.t_date === r.posted_on && BigInt(r.t_amount ?? 0n) === BigInt(r.amount_minor) && r.t_pending === false && r.t_imported_id === (r.bank_id ?? prior.imported_id);

@@ -252,7 +252,7 @@ describe('several statements, investments', () => {
 
     const one = await parseStatement(fixture('ofx1-multi-account.ofx'));
     expect(one.account.accountId).toBe('CHK-2');
-    expect(one.warnings.at(-1)).toMatch(/holds 2 statements; imported the one for account CHK-2, skipped EMPTY-1 SAVINGS: 0 transactions/);
+    expect(one.warnings.at(-1)).toMatch(/holds 2 statements \(1\) account EMPTY-1 SAVINGS: 0 transactions; 2\) account CHK-2 CHECKING: \d+ transactions\); imported number 2, for account CHK-2/);
   });
 
   it('reads the cash movements of an investment statement', async () => {

@@ -143,7 +143,7 @@ describe('QIF bank registers', () => {
     expect(all[0]?.warnings).toContain('1 investment record skipped (only bank, cash, credit-card and asset/liability registers are imported)');
     const one = await parseStatement(fixture('qif-multi-account.qif'), { currency: 'USD' });
     expect(one.account.accountId).toBe('Checking');
-    expect(one.warnings.at(-1)).toMatch(/holds 2 statements.*skipped Visa CCard: 2 transactions/);
+    expect(one.warnings.at(-1)).toMatch(/holds 2 statements \(.*Visa CCard: 2 transactions.*\); imported number 1/);
   });
 
   it('reads amounts in the account currency, and says when there is none', () => {
