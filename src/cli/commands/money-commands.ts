@@ -3,7 +3,6 @@
 // They call the same services as the /api/v1 routes.
 import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
-import type { Actor } from '../../auth/actor.ts';
 import type { Container } from '../../app/container.ts';
 import { requireCurrency } from '../../fx/fx.service.ts';
 import { isCurrencyCode, type CurrencyCode } from '../../money/currencies.ts';
@@ -11,6 +10,7 @@ import { format, MoneyFormatError, parseDecimal, toDecimalString, type Minor } f
 import { AppError } from '../../shared/app-error.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { requireString, UsageError, type Command } from '../context.ts';
+import { actorFor, resolveLedger } from '../ledger-lookup.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -18,25 +18,6 @@ const ledgerOptions = {
   ledger: { type: 'string' as const, description: 'ledger id or name' },
   email: { type: 'string' as const, description: 'act as this ledger member (default: the ledger\'s first owner)' },
 };
-
-async function resolveLedger(c: Container, ref: string): Promise<{ id: string; name: string; base_currency: string }> {
-  const q = c.db.kysely.selectFrom('ledgers').select(['id', 'name', 'base_currency']);
-  const rows = isUuid(ref) ? await q.where('id', '=', ref).execute() : await q.where(sql<string>`lower(name)`, '=', (ref as string).toLowerCase()).execute();
-  if (rows.length === 0) throw new AppError('NOT_FOUND', `no ledger ${isUuid(ref) ? 'with id' : 'named'} ${JSON.stringify(ref)} (see finhub ledger list)`);
-  if (rows.length > 1) throw new UsageError(`${rows.length} ledgers are named ${JSON.stringify(ref)}; pass the id instead: ${rows.map((r) => r.id).join(', ')}`);
-  return rows[0]!;
-}
-
-async function actorFor(c: Container, ledgerId: string, email: string | undefined): Promise<Actor> {
-  if (email) {
-    const u = await c.auth.findUserByEmail(email);
-    if (!u) throw new AppError('NOT_FOUND', `no user with email ${email}`);
-    return { userId: u.id, isAdmin: u.is_admin, via: 'cli' };
-  }
-  const owner = await c.db.kysely.selectFrom('ledger_members').select('user_id').where('ledger_id', '=', ledgerId).where('role', '=', 'owner').orderBy('created_at').executeTakeFirst();
-  if (!owner) throw new AppError('NOT_FOUND', 'the ledger has no owner; pass --email of a member');
-  return { userId: owner.user_id, isAdmin: false, via: 'cli' };
-}
 
 async function open(ctx: Parameters<Command['run']>[0], values: Values) {
   const c = await ctx.container();

@@ -11,31 +11,8 @@ import { balancesCsv, budgetCsv, cashflowCsv, netWorthCsv, payeesCsv, spendingCs
 import { balancesTable, budgetTable, cashflowTable, netWorthTable, payeesTable, spendingTable, table, trendTable } from '../../reports/render.ts';
 import type { ReportInput } from '../../reports/reports.service.ts';
 import { rebuildRollups, rollupDrift } from '../../reports/rollups.ts';
-import { AppError } from '../../shared/app-error.ts';
-import { isUuid } from '../../shared/ids.ts';
 import { requireString, UsageError, type Command } from '../context.ts';
-
-async function resolveLedger(c: Container, ref: string): Promise<{ id: string; name: string }> {
-  const q = c.db.kysely.selectFrom('ledgers').select(['id', 'name']);
-  const lower = ref.toLowerCase();
-  const byId = isUuid(ref);
-  const rows = byId ? await q.where('id', '=', ref).execute() : await q.where(sql<string>`lower(name)`, '=', lower).execute();
-  if (rows.length === 0) throw new AppError('NOT_FOUND', `no ledger ${byId ? 'with id' : 'named'} ${JSON.stringify(ref)} (see finhub ledger list)`);
-  if (rows.length > 1) throw new UsageError(`${rows.length} ledgers are named ${JSON.stringify(ref)}; pass the id instead: ${rows.map((r) => r.id).join(', ')}`);
-  return rows[0]!;
-}
-
-/** Acts as --email, or as the ledger's first owner (the operator working for the household). */
-async function actorFor(c: Container, ledgerId: string, email: string | undefined): Promise<Actor> {
-  if (email) {
-    const u = await c.auth.findUserByEmail(email);
-    if (!u) throw new AppError('NOT_FOUND', `no user with email ${email}`);
-    return { userId: u.id, isAdmin: u.is_admin, via: 'cli' };
-  }
-  const owner = await c.db.kysely.selectFrom('ledger_members').select('user_id').where('ledger_id', '=', ledgerId).where('role', '=', 'owner').orderBy('created_at').executeTakeFirst();
-  if (!owner) throw new AppError('NOT_FOUND', 'the ledger has no owner; pass --email of a member');
-  return { userId: owner.user_id, isAdmin: false, via: 'cli' };
-}
+import { actorFor, resolveLedger } from '../ledger-lookup.ts';
 
 async function scope(ctx: Parameters<Command['run']>[0], values: Record<string, unknown>) {
   const c = await ctx.container();

@@ -1,7 +1,6 @@
 // CLI commands of issue 6, part "rules" (registered in src/cli/main.ts):
 // finhub rules list | add | remove | apply | dry-run | suggestions. They call
 // the same service as /api/v1/ledgers/{id}/rules (docs/rules.md).
-import { sql } from 'kysely';
 import type { Actor } from '../../auth/actor.ts';
 import type { Container } from '../../app/container.ts';
 import { toDecimalString, type Minor } from '../../money/money.ts';
@@ -12,27 +11,7 @@ import type { ActionInput } from '../../rules/validate.ts';
 import { AppError } from '../../shared/app-error.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { requireString, UsageError, type Command, type CommandContext } from '../context.ts';
-
-async function resolveLedger(c: Container, ref: string): Promise<{ id: string; name: string }> {
-  const q = c.db.kysely.selectFrom('ledgers').select(['id', 'name']);
-  const byId = isUuid(ref);
-  const rows = byId ? await q.where('id', '=', ref).execute() : await q.where(sql<string>`lower(name)`, '=', sql<string>`lower(${ref as string})`).execute();
-  if (rows.length === 0) throw new AppError('NOT_FOUND', `no ledger ${byId ? 'with id' : 'named'} ${JSON.stringify(ref)} (see finhub ledger list)`);
-  if (rows.length > 1) throw new UsageError(`${rows.length} ledgers are named ${JSON.stringify(ref)}; pass the id instead: ${rows.map((r) => r.id).join(', ')}`);
-  return rows[0]!;
-}
-
-/** Acts as --email, or as the ledger's first owner. */
-async function actorFor(c: Container, ledgerId: string, email: string | undefined): Promise<Actor> {
-  if (email) {
-    const u = await c.auth.findUserByEmail(email);
-    if (!u) throw new AppError('NOT_FOUND', `no user with email ${email}`);
-    return { userId: u.id, isAdmin: u.is_admin, via: 'cli' };
-  }
-  const owner = await c.db.kysely.selectFrom('ledger_members').select('user_id').where('ledger_id', '=', ledgerId).where('role', '=', 'owner').orderBy('created_at').executeTakeFirst();
-  if (!owner) throw new AppError('NOT_FOUND', 'the ledger has no owner; pass --email of a member');
-  return { userId: owner.user_id, isAdmin: false, via: 'cli' };
-}
+import { actorFor, resolveLedger } from '../ledger-lookup.ts';
 
 async function context(ctx: CommandContext, values: Record<string, unknown>) {
   const c = await ctx.container();

@@ -1,42 +1,12 @@
 // finhub search: the transaction list filtered by a query (docs/query-language.md),
 // through the same service as GET /api/v1/ledgers/{id}/transactions?q=…
-import { sql } from 'kysely';
-import type { Actor } from '../../auth/actor.ts';
-import type { Container } from '../../app/container.ts';
 import type { TransactionView } from '../../ledger/transactions.service.ts';
 import { AppError } from '../../shared/app-error.ts';
-import { isUuid } from '../../shared/ids.ts';
 import { requireString, UsageError, type Command } from '../context.ts';
+import { actorFor, resolveLedger } from '../ledger-lookup.ts';
 
 const PAGE = 200;
 const MAX_LIMIT = 10_000;
-
-async function resolveLedger(c: Container, ref: string): Promise<{ id: string; name: string }> {
-  const q = c.db.kysely.selectFrom('ledgers').select(['id', 'name']);
-  const byId = isUuid(ref);
-  const rows = byId ? await q.where('id', '=', ref).execute() : await q.where(sql<string>`lower(name)`, '=', (ref as string).toLowerCase()).execute();
-  if (rows.length === 0) throw new AppError('NOT_FOUND', `no ledger ${byId ? 'with id' : 'named'} ${JSON.stringify(ref)} (see finhub ledger list)`);
-  if (rows.length > 1) throw new UsageError(`${rows.length} ledgers are named ${JSON.stringify(ref)}; pass the id instead: ${rows.map((r) => r.id).join(', ')}`);
-  return rows[0]!;
-}
-
-/** Acts as --email, or as the ledger's first owner (the operator searching for the household). */
-async function actorFor(c: Container, ledgerId: string, email: string | undefined): Promise<Actor> {
-  if (email) {
-    const u = await c.auth.findUserByEmail(email);
-    if (!u) throw new AppError('NOT_FOUND', `no user with email ${email}`);
-    return { userId: u.id, isAdmin: u.is_admin, via: 'cli' };
-  }
-  const owner = await c.db.kysely
-    .selectFrom('ledger_members')
-    .select('user_id')
-    .where('ledger_id', '=', ledgerId)
-    .where('role', '=', 'owner')
-    .orderBy('created_at')
-    .executeTakeFirst();
-  if (!owner) throw new AppError('NOT_FOUND', 'the ledger has no owner; pass --email of a member');
-  return { userId: owner.user_id, isAdmin: false, via: 'cli' };
-}
 
 function line(t: TransactionView): string {
   const what = t.transfer ? `transfer ${t.amount_minor < 0 ? 'to' : 'from'} ${t.transfer.account_name}` : t.is_split ? `split: ${t.splits.map((s) => s.category_name ?? '(none)').join(', ')}` : (t.category_name ?? '(uncategorized)');
