@@ -12,13 +12,13 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { generateKeyPair } from '../src/backup/age.ts';
 import { createDb, type Db, type Engine } from '../src/db/create-db.ts';
 import { migrateUp } from '../src/db/migrator.ts';
 import { createAuthService } from '../src/auth/auth.service.ts';
 import type { BackupChildJob, BackupChildResult } from './backup-child.ts';
 import { loadData, type LedgerSpec } from './load.ts';
+import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
 
 const BENCH_DIR = new URL('.', import.meta.url).pathname;
 const REPO = join(BENCH_DIR, '..');
@@ -34,7 +34,6 @@ export interface BackupBenchOptions {
   keep: boolean;
 }
 
-type Cleanup = { label: string; fn: () => Promise<void> };
 
 export interface StepOut {
   name: 'open' | 'snapshot_read' | 'create' | 'verify_l3' | 'restore';
@@ -98,33 +97,11 @@ function runChild(job: BackupChildJob, log: (m: string) => void): Promise<Backup
   });
 }
 
-async function adminQuery(adminUrl: string, text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
 /** A PostgreSQL database or a PGlite directory, removed by the cleanups (unless --keep). */
 async function newDatabase(engine: Engine, label: string, opts: BackupBenchOptions, cleanups: Cleanup[], log: (m: string) => void): Promise<{ url?: string; dir?: string }> {
   if (engine === 'postgres') {
-    const name = `finhub_bench_bk_${label}_${stamp()}`;
-    await adminQuery(opts.adminUrl, `create database ${name}`);
-    const u = new URL(opts.adminUrl);
-    u.pathname = `/${name}`;
-    log(`created PostgreSQL database ${name}`);
-    cleanups.push({
-      label: `drop database ${name}`,
-      fn: async () => {
-        if (opts.keep) return log(`kept PostgreSQL database: ${u.toString()}`);
-        await adminQuery(opts.adminUrl, `drop database if exists ${name} with (force)`);
-        log(`dropped PostgreSQL database ${name}`);
-      },
-    });
-    return { url: u.toString() };
+    const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_bk_${label}_${stamp()}`, opts.keep, cleanups, log);
+    return { url };
   }
   const dir = mkdtempSync(join(os.tmpdir(), `finhub-bench-bk-${label}-`));
   log(`PGlite data directory ${dir}`);

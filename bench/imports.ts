@@ -11,7 +11,6 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createContainer } from '../src/app/container.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createDb, type Db, type Engine } from '../src/db/create-db.ts';
@@ -21,6 +20,7 @@ import { ACCOUNTS } from './fixtures.ts';
 import { generateCsv, generateOfx } from './import-files.ts';
 import type { ChildJob, ChildResult } from './import-child.ts';
 import { loadData, type LedgerSpec } from './load.ts';
+import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
 
 const BENCH_DIR = new URL('.', import.meta.url).pathname;
 const REPO = join(BENCH_DIR, '..');
@@ -41,7 +41,6 @@ export interface ImportBenchOptions {
   seed: number;
 }
 
-type Cleanup = { label: string; fn: () => Promise<void> };
 
 interface ScenarioOut {
   name: string;
@@ -127,32 +126,8 @@ function runChild(job: ChildJob, log: (m: string) => void): Promise<ChildResult>
 
 async function openDb(engine: Engine, opts: ImportBenchOptions, cleanups: Cleanup[], log: (m: string) => void): Promise<{ db: Db; url?: string; dir?: string }> {
   if (engine === 'postgres') {
-    const name = `finhub_bench_imp_${stamp()}`;
-    const admin = new pg.Client({ connectionString: opts.adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`create database ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const u = new URL(opts.adminUrl);
-    u.pathname = `/${name}`;
-    log(`created PostgreSQL database ${name}`);
-    cleanups.push({
-      label: `drop database ${name}`,
-      fn: async () => {
-        if (opts.keep) return log(`kept PostgreSQL database: ${u.toString()}`);
-        const c = new pg.Client({ connectionString: opts.adminUrl });
-        await c.connect();
-        try {
-          await c.query(`drop database if exists ${name} with (force)`);
-          log(`dropped PostgreSQL database ${name}`);
-        } finally {
-          await c.end();
-        }
-      },
-    });
-    return { db: await createDb({ databaseUrl: u.toString(), poolSize: 10, statementTimeoutMs: 0, applicationName: 'finhub-bench' }), url: u.toString() };
+    const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_imp_${stamp()}`, opts.keep, cleanups, log);
+    return { db: await createDb({ databaseUrl: url, poolSize: 10, statementTimeoutMs: 0, applicationName: 'finhub-bench' }), url };
   }
   const dir = mkdtempSync(join(os.tmpdir(), 'finhub-bench-imp-'));
   log(`PGlite data directory ${dir}`);

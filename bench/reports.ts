@@ -18,7 +18,6 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { createContainer } from '../src/app/container.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -29,6 +28,7 @@ import { createLogger } from '../src/ops/logs/logger.ts';
 import { BenchClient } from './client.ts';
 import { loadData, type LedgerSpec } from './load.ts';
 import { prng, summarize, type Stats } from './stats.ts';
+import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
 
 const RESULTS_DIR = join(new URL('.', import.meta.url).pathname, 'results');
 export const REPORTS_TARGET_MS: Record<Engine, number> = { postgres: 50, pglite: 100 };
@@ -46,7 +46,6 @@ export interface ReportsBenchOptions {
   seed: number;
 }
 
-type Cleanup = { label: string; fn: () => Promise<void> };
 
 interface ScenarioOut {
   name: string;
@@ -87,32 +86,8 @@ const pad = (n: number) => String(n).padStart(2, '0');
 
 async function openDb(engine: Engine, opts: ReportsBenchOptions, cleanups: Cleanup[], log: (m: string) => void): Promise<Db> {
   if (engine === 'postgres') {
-    const name = `finhub_bench_rep_${stamp()}`;
-    const admin = new pg.Client({ connectionString: opts.adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`create database ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const u = new URL(opts.adminUrl);
-    u.pathname = `/${name}`;
-    log(`created PostgreSQL database ${name}`);
-    cleanups.push({
-      label: `drop database ${name}`,
-      fn: async () => {
-        if (opts.keep) return log(`kept PostgreSQL database: ${u.toString()}`);
-        const c = new pg.Client({ connectionString: opts.adminUrl });
-        await c.connect();
-        try {
-          await c.query(`drop database if exists ${name} with (force)`);
-          log(`dropped PostgreSQL database ${name}`);
-        } finally {
-          await c.end();
-        }
-      },
-    });
-    return createDb({ databaseUrl: u.toString(), poolSize: 10, statementTimeoutMs: 0, applicationName: 'finhub-bench' });
+    const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_rep_${stamp()}`, opts.keep, cleanups, log);
+    return createDb({ databaseUrl: url, poolSize: 10, statementTimeoutMs: 0, applicationName: 'finhub-bench' });
   }
   const dir = mkdtempSync(join(os.tmpdir(), 'finhub-bench-rep-'));
   log(`PGlite data directory ${dir}`);

@@ -13,7 +13,6 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createContainer, type Container } from '../src/app/container.ts';
 import type { Actor } from '../src/auth/actor.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -28,6 +27,7 @@ import type { ActionInput } from '../src/rules/validate.ts';
 import { CATEGORY_NAMES, COMMON_NOTES, payeeFixtures } from './fixtures.ts';
 import { loadData, type LedgerSpec } from './load.ts';
 import { prng } from './stats.ts';
+import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
 
 const RESULTS_DIR = join(new URL('.', import.meta.url).pathname, 'results');
 export const RULES_TARGET_ROWS_PER_SECOND = 50_000;
@@ -40,7 +40,6 @@ export interface RulesBenchOptions {
   keep: boolean;
 }
 
-type Cleanup = { label: string; fn: () => Promise<void> };
 
 interface Step {
   name: 'hook' | 'apply' | 'dry_run' | 'apply_again' | 'apply_tenth';
@@ -66,30 +65,10 @@ export interface RulesBenchResult {
 
 const stamp = () => new Date().toISOString().replace(/[-:.]/g, '').replace(/z$/i, '').toLowerCase();
 
-async function adminQuery(adminUrl: string, text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
 async function openDatabase(engine: Engine, opts: RulesBenchOptions, cleanups: Cleanup[], log: (m: string) => void): Promise<Db> {
   if (engine === 'postgres') {
-    const name = `finhub_bench_rules_${stamp()}`;
-    await adminQuery(opts.adminUrl, `create database ${name}`);
-    const u = new URL(opts.adminUrl);
-    u.pathname = `/${name}`;
-    cleanups.push({
-      label: `drop database ${name}`,
-      fn: async () => {
-        if (opts.keep) return log(`kept PostgreSQL database: ${u.toString()}`);
-        await adminQuery(opts.adminUrl, `drop database if exists ${name} with (force)`);
-      },
-    });
-    return createDb({ databaseUrl: u.toString(), poolSize: 4, applicationName: 'finhub-bench' });
+    const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_rules_${stamp()}`, opts.keep, cleanups, log);
+    return createDb({ databaseUrl: url, poolSize: 4, applicationName: 'finhub-bench' });
   }
   const dir = mkdtempSync(join(os.tmpdir(), 'finhub-bench-rules-'));
   cleanups.push({ label: `remove ${dir}`, fn: async () => (opts.keep ? log(`kept PGlite data directory: ${dir}`) : rmSync(dir, { recursive: true, force: true })) });

@@ -10,7 +10,6 @@ import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompiledQuery, sql, type LogEvent } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { createContainer, type Container } from '../src/app/container.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -27,6 +26,7 @@ import { ACCOUNTS } from './fixtures.ts';
 import { countRows, ledgerComposition, loadData, makeLedgerSpecs, type LoadResult, type RowCounts } from './load.ts';
 import { buildScenarios, type BenchIds, type LedgerInfo, type Scenario } from './scenarios.ts';
 import { prng, summarize, type Stats } from './stats.ts';
+import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
 
 const BENCH_DIR = new URL('.', import.meta.url).pathname;
 const RESULTS_DIR = join(BENCH_DIR, 'results');
@@ -455,7 +455,6 @@ async function fetchIds(db: Db, bigId: string): Promise<BenchIds> {
 /** 20261123t182454123: UTC to the millisecond, so two runs never pick the same database name. */
 const stamp = () => new Date().toISOString().replace(/[-:.]/g, '').replace(/z$/i, '').toLowerCase();
 
-type Cleanup = { label: string; fn: () => Promise<void> };
 
 async function benchEngine(engine: Engine, opts: Options, cleanups: Cleanup[], deadlineAt: number, log: (m: string) => void): Promise<EngineResult> {
   const startedAt = new Date();
@@ -476,33 +475,7 @@ async function benchEngine(engine: Engine, opts: Options, cleanups: Cleanup[], d
   let db: Db;
   if (engine === 'postgres') {
     const name = `finhub_bench_${stamp()}`;
-    const admin = new pg.Client({ connectionString: opts.adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`create database ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const url = new URL(opts.adminUrl);
-    url.pathname = `/${name}`;
-    log(`created PostgreSQL database ${name}`);
-    cleanups.push({
-      label: `drop database ${name}`,
-      fn: async () => {
-        if (opts.keep) {
-          log(`kept PostgreSQL database: ${url.toString()}`);
-          return;
-        }
-        const c = new pg.Client({ connectionString: opts.adminUrl });
-        await c.connect();
-        try {
-          await c.query(`drop database if exists ${name} with (force)`);
-          log(`dropped PostgreSQL database ${name}`);
-        } finally {
-          await c.end();
-        }
-      },
-    });
+    const url = new URL(await createScratchDatabase(opts.adminUrl, name, opts.keep, cleanups, log));
     db = await createDb({ databaseUrl: url.toString(), poolSize: 10, statementTimeoutMs: 0, onQuery: capture.onQuery, applicationName: 'finhub-bench' });
     result.options.database = name;
     result.options.admin_url = opts.adminUrl.replace(/\/\/[^@/]*@/, '//***@');
