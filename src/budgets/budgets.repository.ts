@@ -1,6 +1,6 @@
 // Queries behind the budget: month sums of counted rows (converted row by row
 // into the budget currency in SQL), opening balances, assignments, settings.
-import { sql } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { AccountType } from '../db/schema.ts';
 import type { Executor } from '../shared/executor.ts';
 
@@ -111,4 +111,46 @@ export async function assignmentsUpTo(ex: Executor, ledgerId: string, lastMonthS
     .where('ledger_id', '=', ledgerId)
     .where('month', '<=', lastMonthStart)
     .execute();
+}
+
+/**
+ * Like activitySums, for the rows of [from, to] that a report query selects (`cond`, over
+ * the top-level rows `t`; split parts follow their parent): what the budget counts of
+ * them, per (category, month), converted row by row into the budget currency. Read from
+ * the rows, not the rollups: a query is a condition on single transactions.
+ */
+export async function filteredActivitySums(ex: Executor, ledgerId: string, budgetCurrency: string, range: { from: string; to: string }, cond: Expression<SqlBool>): Promise<ActivitySum[]> {
+  const accounts = await ex.selectFrom('accounts').select(['id', 'type']).where('ledger_id', '=', ledgerId).execute();
+  const onBudget = accounts.filter((a) => isOnBudget(a.type)).map((a) => a.id);
+  const offBudget = accounts.filter((a) => !isOnBudget(a.type)).map((a) => a.id);
+  if (onBudget.length === 0) return [];
+  const r = await sql<ActivitySum>`
+    with sel as (
+      select t.id, t.account_id, t.posted_on, t.amount_minor, t.category_id, t.is_split
+        from transactions t
+       where t.ledger_id = ${ledgerId} and t.parent_id is null and t.posted_on between ${range.from} and ${range.to}
+         and t.account_id = any(${onBudget}::uuid[])
+         -- A transfer counts only when its other side is off budget.
+         and (t.transfer_peer_id is null
+              or exists (select 1 from transactions o where o.id = t.transfer_peer_id and o.account_id = any(${offBudget}::uuid[])))
+         and ${cond}
+    ), leaves as (
+      select account_id, posted_on, amount_minor, category_id from sel where not is_split
+      union all
+      select p.account_id, p.posted_on, p.amount_minor, p.category_id
+        from sel cross join lateral (select * from transactions p where p.parent_id = sel.id) p
+       where sel.is_split
+    ), l as (
+      select leaves.*, a.currency from leaves join accounts a on a.id = leaves.account_id
+    ), factors as materialized (
+      select d.currency, d.posted_on, x.num, x.den
+        from (select distinct currency, posted_on from l where currency <> ${budgetCurrency}) d
+        cross join lateral finhub_fx_factor(${ledgerId}::uuid, d.currency::text, ${budgetCurrency}::text, d.posted_on) x
+    )
+    select l.category_id, to_char(l.posted_on, 'YYYY-MM') as month,
+           coalesce(sum(case when l.currency = ${budgetCurrency} or l.amount_minor = 0 then l.amount_minor::numeric else finhub_fx_round_div(l.amount_minor * f.num, f.den) end), 0)::bigint as total,
+           min(case when l.currency <> ${budgetCurrency} and l.amount_minor <> 0 and f.num is null then l.posted_on::text || ' ' || l.currency end) as missing
+      from l left join factors f on f.currency = l.currency and f.posted_on = l.posted_on
+     group by 1, 2`.execute(ex);
+  return r.rows;
 }

@@ -116,7 +116,7 @@ export const ledgerReportsRoutes: FastifyPluginAsyncTypebox<{ c: Container }> = 
 
   app.get('/ledgers/:ledgerId/reports/budget', {
     schema: {
-      tags, summary: 'Budget vs actual per category and month (the envelope budget of docs/budgets.md; no query, budget currency only)', params: LedgerParams,
+      tags, summary: 'Budget vs actual per category and month (the envelope budget of docs/budgets.md; a query narrows actual; budget currency only)', params: LedgerParams,
       querystring: Type.Object(Query), response: ok(Budget),
     },
   }, async (req, reply) => send(req, reply, 'budget', await s.budget(requireActor(req), req.params.ledgerId, input(req.query)), budgetCsv));

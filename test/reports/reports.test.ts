@@ -261,8 +261,39 @@ describe('budget vs actual', () => {
     expect(csv.body.split('\r\n')[0]).toBe('category,group,2024-01 budgeted,2024-01 actual,2024-01 available,2024-02 budgeted,2024-02 actual,2024-02 available');
   });
 
-  it('takes no query and only the budget currency', async () => {
-    expect((await get(`budget?${RANGE}&q=payee:x`)).body.errors[0].field).toBe('/query/q');
+  it('a query narrows actual to the rows it selects; budgeted and available stay the envelope\'s', async () => {
+    const line = (body: any, name: string) => body.categories.find((c: { name: string }) => c.name === name);
+    const all = (await get(`budget?${RANGE}`)).body;
+    // Keys only (answered per account): everything Groceries spent was on the Visa card, Rent was paid from checking.
+    const visa = await get(`budget?${RANGE}&q=${encodeURIComponent('account:visa')}`);
+    expect(visa.status, JSON.stringify(visa.body)).toBe(200);
+    expect(visa.body.query).toBe('account:visa');
+    expect(line(visa.body, 'Groceries').actual_minor).toEqual([-11_000, 1_000]);
+    expect(line(visa.body, 'Rent').actual_minor).toEqual([0, 0]);
+    for (const name of ['Groceries', 'Rent']) {
+      expect(line(visa.body, name).budgeted_minor).toEqual(line(all, name).budgeted_minor);
+      expect(line(visa.body, name).available_minor).toEqual(line(all, name).available_minor);
+    }
+    expect(visa.body.totals.actual_minor).toEqual([-11_000, 1_000]);
+    expect(visa.body.totals.to_be_budgeted_minor).toEqual(all.totals.to_be_budgeted_minor);
+    // A scan: the query applies to whole transactions, so the 80.00 split counts with its 60.00 Groceries part and the 50.00 row does not.
+    const big = await get(`budget?${RANGE}&q=${encodeURIComponent('amount:<-70')}`);
+    expect(line(big.body, 'Groceries').actual_minor).toEqual([-6_000, 0]);
+    expect(line(big.body, 'Rent').actual_minor).toEqual([-120_000, -120_000]);
+    expect(big.body.totals.actual_minor).toEqual([-126_000, -120_000]);
+    // A query and its negation split the actual exactly.
+    const rest = (await get(`budget?${RANGE}&q=${encodeURIComponent('-amount:<-70')}`)).body;
+    for (const name of ['Groceries', 'Rent']) {
+      expect(line(big.body, name).actual_minor.map((v: number, i: number) => v + line(rest, name).actual_minor[i])).toEqual(line(all, name).actual_minor);
+    }
+    // A transfer between two budget accounts is not activity, with or without a query.
+    expect((await get(`budget?${RANGE}&q=is:transfer`)).body.totals.actual_minor).toEqual([0, 0]);
+    const bad = await get(`budget?${RANGE}&q=${encodeURIComponent('amount:>')}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('/query/q');
+  });
+
+  it('takes only the budget currency', async () => {
     expect((await get(`budget?${RANGE}&currency=EUR`)).body.errors[0].field).toBe('/query/currency');
   });
 });

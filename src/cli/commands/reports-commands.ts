@@ -37,7 +37,7 @@ const COMMON = {
   email: { type: 'string' as const, description: "run as this ledger member (default: the ledger's owner)" },
 };
 
-type Out = { from: string; to: string };
+type Out = { from: string; to: string; query?: string | null };
 interface ReportDef<R extends Out> {
   name: string;
   summary: string;
@@ -62,7 +62,7 @@ function reportCommand<R extends Out>(d: ReportDef<R>): Command {
       if (format === 'json') ctx.io.out(JSON.stringify(r, null, 2));
       else if (format === 'csv') ctx.io.out(d.csv(r).replace(/\r\n$/, '').replace(/\r\n/g, '\n'));
       else {
-        ctx.io.out(`${ledger.name}: ${d.summary.toLowerCase()}, ${r.from} to ${r.to}`);
+        ctx.io.out(`${ledger.name}: ${d.summary.toLowerCase()}, ${r.from} to ${r.to}${r.query ? `, counting only ${JSON.stringify(r.query)}` : ''}`);
         for (const l of d.table(r)) ctx.io.out(l);
       }
       return 0;
