@@ -16,6 +16,7 @@ export const EXCLUDED_TABLES: Readonly<Record<string, string>> = {
   backup_copies: 'part of the backup catalogue',
   backup_verifications: 'part of the backup catalogue',
   backup_drills: 'part of the backup catalogue',
+  backup_offsite_attempts: 'part of the backup catalogue (the last copy attempt per offsite target)',
 };
 
 /** Rows left out of a table (SQL condition that keeps a row). */

@@ -23,9 +23,11 @@ import { isBackupId, parseManifest, partsAt, type Manifest } from '../format.ts'
 import { BackupConfigError } from '../keys.ts';
 import { planRetention, type RetentionPlan } from '../prune.ts';
 import type { BackupStore, StoredBackup } from '../store.ts';
-import { deleteCopy, newestCopyPerLocation } from './copies.repository.ts';
+import { deleteCopy, lastAttemptPerLocation, newestCopyPerLocation, recordAttempt, type OffsiteAttempt } from './copies.repository.ts';
+import { DirTargetStore } from './dir.store.ts';
 import { OffsiteCopyError } from './errors.ts';
 import { registerOffsiteMetrics, type OffsiteMetrics } from './offsite.metrics.ts';
+import { S3Store } from './s3.store.ts';
 import { buildTargets } from './targets.ts';
 
 type Progress = (line: string) => void;
@@ -59,6 +61,26 @@ export interface RemotePruneResult {
   cleaned: string[];
   error?: string;
 }
+
+/** One offsite target as health checks and `finhub doctor` show it. */
+export interface OffsiteTargetStatus {
+  name: string;
+  kind: 'directory' | 's3' | 'other';
+  /** The directory, or s3://bucket/prefix (and endpoint). */
+  where: string;
+  /** Snapshot time of the newest backup copied there: what finhub_backup_offsite_last_success_timestamp_seconds reports. */
+  newestCopyAt: Date | null;
+  /** The latest push to it, from any process (null: none recorded yet). */
+  lastAttempt: OffsiteAttempt | null;
+}
+
+export interface OffsiteStatus {
+  /** A half-configured target (the message names the setting); the other targets are still listed. */
+  configError?: string;
+  targets: OffsiteTargetStatus[];
+}
+
+const kindOf = (t: BackupStore): OffsiteTargetStatus['kind'] => (t instanceof DirTargetStore ? 'directory' : t instanceof S3Store ? 's3' : 'other');
 
 const intact = (s: StoredBackup | undefined): s is StoredBackup & { manifest: Manifest } => !!s?.manifest && s.archiveSize === s.manifest.archive.size;
 
@@ -105,6 +127,13 @@ export function createOffsiteService(deps: OffsiteServiceDeps) {
       logger.warn({ err: e }, `backup catalogue: could not record ${what}`);
     }
   };
+  /** A push to a target ended: the copy counter (copies made and failures) and the target's last-attempt row, from the same event. */
+  const pushed = async (to: BackupStore, outcome: 'copied' | 'present' | 'failed', backupId: string | null, error?: string) => {
+    if (outcome !== 'present') metrics.copies.inc({ target: to.location, direction: 'push', outcome: outcome === 'copied' ? 'success' : 'failure' });
+    await bookkeeping('an offsite copy attempt', () =>
+      recordAttempt(k, to.location, { at: new Date(), outcome: outcome === 'failed' ? 'failure' : 'success', backupId, error: error ?? null }),
+    );
+  };
   const installation = () => catalog.currentInstallationId(k).catch(() => null);
   const catalogueLevels = async (): Promise<Map<string, number>> => {
     const out = new Map<string, number>();
@@ -140,6 +169,7 @@ export function createOffsiteService(deps: OffsiteServiceDeps) {
       const there = await to.get(id);
       if (!opts.force && intact(there) && there.manifest.manifest_sha256 === m.manifest_sha256) {
         await bookkeeping('an offsite copy', () => catalog.upsertFromManifest(k, m, { location: to.location }));
+        await pushed(to, 'present', id);
         return { id, target: to.location, outcome: 'present', bytes: 0, seconds: seconds() };
       }
       if (there) await to.delete(id);
@@ -148,12 +178,12 @@ export function createOffsiteService(deps: OffsiteServiceDeps) {
       const { size } = await to.put(id, local().openArchive(id), () => text);
       if (src.verification) await to.writeVerification(id, src.verification).catch((e: unknown) => logger.warn({ err: e, target: to.location }, 'could not copy the verification record'));
       await bookkeeping('an offsite copy', () => catalog.upsertFromManifest(k, m, { location: to.location, verifiedLevel: src.verification?.best_level ?? 0, verifiedAt: src.verification?.best_at ? new Date(src.verification.best_at) : null }));
-      metrics.copies.inc({ target: to.location, direction: 'push', outcome: 'success' });
+      await pushed(to, 'copied', id);
       metrics.invalidate();
       logger.info({ backup: id, target: to.location, bytes: size, seconds: seconds() }, 'backup copied offsite');
       return { id, target: to.location, outcome: 'copied', bytes: size, seconds: seconds() };
     } catch (e) {
-      metrics.copies.inc({ target: to.location, direction: 'push', outcome: 'failure' });
+      await pushed(to, 'failed', id, (e as Error).message);
       logger.error({ backup: id, target: to.location, err: e }, 'offsite copy failed');
       return { id, target: to.location, outcome: 'failed', bytes: 0, seconds: seconds(), error: (e as Error).message };
     }
@@ -172,6 +202,19 @@ export function createOffsiteService(deps: OffsiteServiceDeps) {
     configError,
     target,
     targets: () => pick(),
+
+    /**
+     * Every configured target with its newest copy (the catalogue, as the
+     * metrics read it) and its latest push attempt (from any process). Reads
+     * the database only, never the targets.
+     */
+    async status(): Promise<OffsiteStatus> {
+      const [newest, attempts] = await Promise.all([newestCopyPerLocation(k, names), lastAttemptPerLocation(k, names)]);
+      return {
+        ...(configError ? { configError: configError.message } : {}),
+        targets: targets.map((t) => ({ name: t.location, kind: kindOf(t), where: t.describe(), newestCopyAt: newest.get(t.location) ?? null, lastAttempt: attempts.get(t.location) ?? null })),
+      };
+    },
 
     /** Copies one backup to the given targets (default: all). Never throws for a failed copy: see each result. */
     async push(id: string, opts: { to?: string[]; force?: boolean; onProgress?: Progress } = {}): Promise<CopyResult[]> {
@@ -196,7 +239,8 @@ export function createOffsiteService(deps: OffsiteServiceDeps) {
           remote = await t.list();
         } catch (e) {
           out.push({ id: kept[0]?.id ?? '-', target: t.location, outcome: 'failed', bytes: 0, seconds: 0, error: (e as Error).message });
-          metrics.copies.inc({ target: t.location, direction: 'push', outcome: 'failure' });
+          await pushed(t, 'failed', kept[0]?.id ?? null, (e as Error).message);
+          logger.error({ target: t.location, err: e }, 'offsite copy failed: the target could not be listed');
           continue;
         }
         const have = new Set(remote.filter(intact).map((r) => r.id));

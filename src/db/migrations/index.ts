@@ -8,6 +8,7 @@ import * as m20261124200000 from './20261124200000_backups.ts';
 import * as m20261207000000 from './20261207000000_rules.ts';
 import * as m20261207100000 from './20261207100000_money.ts';
 import * as m20261207200000 from './20261207200000_reports.ts';
+import * as m20261208000000 from './20261208000000_backup_offsite_attempts.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_foundation': m20261123000000,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '20261207000000_rules': m20261207000000,
   '20261207100000_money': m20261207100000,
   '20261207200000_reports': m20261207200000,
+  '20261208000000_backup_offsite_attempts': m20261208000000,
 };

@@ -61,9 +61,19 @@ export interface BackupDrillsTable {
   details: Json<Record<string, unknown>>;
 }
 
+/** The last push to each offsite target (migration *_backup_offsite_attempts). */
+export interface BackupOffsiteAttemptsTable {
+  location: string;
+  attempted_at: Timestamp;
+  outcome: 'success' | 'failure';
+  backup_id: string | null;
+  error: string | null;
+}
+
 export interface BackupsTables {
   backups: BackupsTable;
   backup_copies: BackupCopiesTable;
   backup_verifications: BackupVerificationsTable;
   backup_drills: BackupDrillsTable;
+  backup_offsite_attempts: BackupOffsiteAttemptsTable;
 }

@@ -97,7 +97,8 @@ const MARK: Record<Status, string> = { pass: 'ok  ', warn: 'WARN', fail: 'FAIL' 
 
 /** A table an operator reads top to bottom: problems first, then everything else. */
 export function renderDoctor(r: DoctorResult): string[] {
-  const rows = Object.entries(r.checks ?? {}).flatMap(([key, list]) => list.map((ch) => ({ key, ch })));
+  // Several components under one key (offsite targets) get a row each, named key[componentId].
+  const rows = Object.entries(r.checks ?? {}).flatMap(([key, list]) => list.map((ch) => ({ key: ch.componentId ? `${key}[${ch.componentId}]` : key, ch })));
   rows.sort((a, b) => ({ fail: 0, warn: 1, pass: 2 })[a.ch.status] - ({ fail: 0, warn: 1, pass: 2 })[b.ch.status] || a.key.localeCompare(b.key));
   const value = (ch: Check) => (ch.observedValue === undefined ? '' : `${ch.observedValue}${ch.observedUnit ? ` ${ch.observedUnit === 'percent' ? '%' : ch.observedUnit}` : ''}`);
   const w1 = Math.max(...rows.map((x) => x.key.length), 5);

@@ -7,23 +7,28 @@ import type { Container } from '../../app/container.ts';
 import { VERSION } from '../../app/container.ts';
 import { pingDb } from '../../db/create-db.ts';
 import { currentMigration, pendingMigrations } from '../../db/migrator.ts';
+import type { OffsiteStatus } from '../../backup/offsite/offsite.service.ts';
 import { getBackupStatus, type BackupStatus } from '../../backup/status.ts';
 import { commitOf } from './build-info.ts';
 import { maintenanceState } from './ops-state.ts';
 import { queueStats, type QueueStats } from './queue-stats.ts';
 import { pingRedis } from './redis-ping.ts';
 import { databaseSizeBytes, diskUsage, memoryLimitBytes, type DiskUsage } from './system.ts';
-import { healthThresholds, type HealthThresholds } from './thresholds.ts';
+import { healthThresholds, offsiteWarnSeconds, type HealthThresholds } from './thresholds.ts';
 
 export type Status = 'pass' | 'warn' | 'fail';
 
 export interface Check {
+  /** Which one of several components measured under the same key (an offsite target's name). */
+  componentId?: string;
   componentType?: string;
   observedValue?: number | string;
   observedUnit?: string;
   status: Status;
   time: string;
   output?: string;
+  /** Machine-readable facts behind `output` (times as ISO 8601). */
+  details?: Record<string, string | number | null>;
 }
 
 export type Checks = Record<string, Check[]>;
@@ -230,6 +235,72 @@ export async function backupChecks(c: Container, t: HealthThresholds = healthThr
   }
 }
 
+export const OFFSITE_CHECK = 'backup:offsiteCopyAge';
+
+/**
+ * One entry per configured offsite target (componentId = its name): age of its
+ * newest copy, as finhub_backup_offsite_last_success_timestamp_seconds and the
+ * BackupOffsite*Stale alerts see it, and its latest push attempt. Warns when
+ * the copy is older than the alert's threshold, when there is none yet, or
+ * when the latest attempt failed. No target configured passes and says so:
+ * offsite copies are optional.
+ */
+export function offsiteCheckList(s: OffsiteStatus, env: Container['config']['env'], t: HealthThresholds, now: Date, time: string = iso()): Checks {
+  const list: Check[] = [];
+  if (s.configError) list.push({ componentId: 'configuration', componentType: 'component', status: 'warn', time, output: `offsite copies are not made: ${s.configError}` });
+  if (s.targets.length === 0 && !s.configError) {
+    list.push({
+      componentType: 'component', observedValue: 'not configured', status: 'pass', time,
+      output: 'no offsite target configured (optional: FINHUB_BACKUP_OFFSITE_DIR, FINHUB_BACKUP_S3_BUCKET; see docs/backup.md#offsite-copies)',
+    });
+  }
+  for (const x of s.targets) {
+    const limit = offsiteWarnSeconds(t, x.name);
+    const seconds = x.newestCopyAt ? Math.max(0, (now.getTime() - x.newestCopyAt.getTime()) / 1000) : null;
+    const old = seconds === null || seconds > limit;
+    const a = x.lastAttempt;
+    const failed = a?.outcome === 'failure';
+    // In production raw error text (host names, paths) stays in the log, as for every other check.
+    const error = failed ? (env === 'production' ? 'details in the server log (finhub logs search --since 48h --grep offsite)' : (a.error ?? 'no reason recorded')) : null;
+    const copy = x.newestCopyAt
+      ? `newest copy ${x.newestCopyAt.toISOString()} (${formatAge(seconds!)} ago${old ? `; warn above ${formatAge(limit)}` : ''})`
+      : `no copy yet (warn: copy one with finhub backup push --to ${x.name})`;
+    const attempt = !a
+      ? 'no attempt recorded'
+      : `last attempt ${a.at.toISOString()} ${failed ? 'FAILED' : 'succeeded'}${a.backupId ? ` (backup ${a.backupId})` : ''}${failed ? `: ${error}` : ''}`;
+    list.push({
+      componentId: x.name,
+      componentType: 'component',
+      observedValue: seconds === null ? 'none' : round(seconds),
+      ...(seconds === null ? {} : { observedUnit: 's' }),
+      status: old || failed ? 'warn' : 'pass',
+      time,
+      output: `${x.name} (${x.kind === 'directory' ? `directory ${x.where}` : x.where}): ${copy}; ${attempt}`,
+      details: {
+        target: x.name,
+        kind: x.kind,
+        where: x.where,
+        newestCopyAt: x.newestCopyAt?.toISOString() ?? null,
+        ageSeconds: seconds === null ? null : round(seconds),
+        warnAboveSeconds: limit,
+        lastAttemptAt: a?.at.toISOString() ?? null,
+        lastAttemptOutcome: a?.outcome ?? null,
+        lastAttemptBackup: a?.backupId ?? null,
+        lastAttemptError: error,
+      },
+    });
+  }
+  return { [OFFSITE_CHECK]: list };
+}
+
+export async function offsiteChecks(c: Container, t: HealthThresholds = healthThresholds(), now: Date = new Date()): Promise<Checks> {
+  try {
+    return offsiteCheckList(await withTimeout(c.offsite.status(), detailTimeout(c), 'offsite copy status'), c.config.env, t, now);
+  } catch (e) {
+    return { [OFFSITE_CHECK]: [{ componentType: 'component', status: 'warn', time: iso(), output: reason(c, e, 'offsite copy status') }] };
+  }
+}
+
 export function processChecks(c: Container, t: HealthThresholds = healthThresholds()): Checks {
   const time = iso();
   const rss = memoryUsage.rss();
@@ -264,6 +335,7 @@ export async function detailedHealth(c: Container): Promise<HealthDoc & { commit
     diskChecks(c, t),
     databaseDetailChecks(c),
     backupChecks(c, t),
+    offsiteChecks(c, t),
     maintenanceChecks(c),
   ]);
   const checks: Checks = Object.assign({}, ...parts, processChecks(c, t));

@@ -17,6 +17,9 @@ export interface HealthThresholds {
   memoryWarn: number;
   backupSuccessWarnSeconds: number;
   backupVerifiedWarnSeconds: number;
+  /** Age of the newest offsite copy, per target name (the BackupOffsite*Stale alerts); `backupOffsiteDefaultWarnSeconds` for a target no alert names. */
+  backupOffsiteWarnSeconds: Readonly<Record<string, number>>;
+  backupOffsiteDefaultWarnSeconds: number;
   /** 5xx share of requests (0-1). */
   errorRateWarn: number;
   /** Where the numbers came from. */
@@ -32,6 +35,8 @@ export const BUILT_IN_THRESHOLDS: HealthThresholds = {
   memoryWarn: 0.9,
   backupSuccessWarnSeconds: 26 * 3600,
   backupVerifiedWarnSeconds: 26 * 3600,
+  backupOffsiteWarnSeconds: {},
+  backupOffsiteDefaultWarnSeconds: 26 * 3600,
   errorRateWarn: 0.01,
   source: 'built-in',
 };
@@ -49,7 +54,25 @@ export function thresholdsFromSpec(spec: SloSpec): HealthThresholds {
   t.backupSuccessWarnSeconds = pick('BackupTooOld:warning') ?? t.backupSuccessWarnSeconds;
   t.backupVerifiedWarnSeconds = pick('BackupNotVerified:warning') ?? t.backupVerifiedWarnSeconds;
   t.errorRateWarn = pick('HighErrorRate:warning') ?? t.errorRateWarn;
+  // BackupOffsiteDirStale, BackupOffsiteS3Stale, …: one warning per target, told apart by the target label.
+  const offsite: Record<string, number> = {};
+  for (const a of spec.alerts) {
+    if (a.severity !== 'warning' || a.condition.kind !== 'age' || a.condition.selector.metric !== OFFSITE_METRIC) continue;
+    const target = a.condition.selector.labels.find((l) => l.name === 'target' && l.op === '=')?.value;
+    if (target) offsite[target] = a.condition.threshold;
+  }
+  t.backupOffsiteWarnSeconds = offsite;
+  // The alerts agree on one age today; a target without an alert of its own gets the largest.
+  const ages = Object.values(offsite);
+  if (ages.length) t.backupOffsiteDefaultWarnSeconds = Math.max(...ages);
   return t;
+}
+
+const OFFSITE_METRIC = 'finhub_backup_offsite_last_success_timestamp_seconds';
+
+/** The age above which a target's newest offsite copy warns. */
+export function offsiteWarnSeconds(t: HealthThresholds, target: string): number {
+  return t.backupOffsiteWarnSeconds[target] ?? t.backupOffsiteDefaultWarnSeconds;
 }
 
 let loaded: HealthThresholds | undefined;
