@@ -41,10 +41,11 @@ export async function activitySums(ex: Executor, ledgerId: string, budgetCurrenc
   const uuids = (xs: string[]) => sql`${xs}::uuid[]`;
   const r = await sql<ActivitySum>`
     with rolled as (
-      select r.category_id, r.month, sum(r.amount_minor) as total
+      -- The account condition is an aggregate FILTER, not a WHERE: the planner then expects
+      -- the ledger's whole history (which it is) and hashes it instead of sorting it.
+      select r.category_id, r.month, sum(r.amount_minor) filter (where r.account_id = any(${uuids(home)})) as total
         from report_category_months r
-       where r.ledger_id = ${ledgerId} and r.account_id = any(${uuids(home)}) and not r.is_transfer
-         and r.month <= ${endDate}::date
+       where r.ledger_id = ${ledgerId} and not r.is_transfer and r.month <= ${endDate}::date
        group by 1, 2
     ), singles as (
       -- Foreign on-budget accounts: plain rows, and split parts found through their parents.
