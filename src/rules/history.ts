@@ -10,7 +10,7 @@ import type { Executor } from '../shared/executor.ts';
 import { runRules, type Conflict, type LockedField, type RowOutcome, type RowState } from './engine.ts';
 import { chooseLinks, writeLinks, type Link, type LinkSide } from './link.ts';
 import type { Program } from './program.ts';
-import { changedFields, CHUNK, cloneState, loadRows, writeStates, type ChangeField, type LoadedRow, type Scope } from './rows.ts';
+import { changedFields, CHUNK, cloneState, FIRST_CHUNK, loadRows, WRITE_BATCH, writeStates, type ChangeField, type LoadedRow, type RowWrite, type Scope } from './rows.ts';
 
 export interface FieldChange {
   field: ChangeField;
@@ -130,6 +130,44 @@ function view(program: Program, t: { row: LoadedRow; original: RowState; final: 
   };
 }
 
+/**
+ * Changed rows on their way to the database: add() collects them, flush()
+ * sends what was collected as one batch without waiting, done() waits for
+ * every batch sent (and raises the first failure). Batches go out one after
+ * the other, in order.
+ */
+class Writer {
+  private rows: RowWrite[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  constructor(private readonly ex: Executor, private readonly ledgerId: string) {}
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  add(r: RowWrite): void {
+    this.rows.push(r);
+  }
+
+  flush(): void {
+    if (this.rows.length === 0) return;
+    const batch = this.rows;
+    this.rows = [];
+    this.chain = this.chain.then(() => writeStates(this.ex, this.ledgerId, batch));
+    // Marked as handled here; done() (or the run's next query on the failed transaction) raises it.
+    this.chain.catch(() => {});
+  }
+
+  done(): Promise<void> {
+    return this.chain;
+  }
+
+  /** The error of a failed batch, once every batch sent has finished; undefined if none failed. */
+  failure(): Promise<unknown> {
+    return this.chain.then(() => undefined, (e: unknown) => e ?? new Error('a rules write failed'));
+  }
+}
+
 const side = (r: LoadedRow, s: RowState): LinkSide => ({ id: r.id, accountId: r.accountId, currency: s.currency, postedOn: s.postedOn, amountMinor: s.amountMinor, clearedState: s.clearedState });
 
 /**
@@ -146,10 +184,13 @@ export interface RunOptions {
   json?: boolean | undefined;
   /** Dry runs: which reports to keep (default: all). */
   page?: ReportPage | undefined;
+  /** Rows per read (first and later) and per write batch; the defaults are rows.ts's (tests use small ones). */
+  sizes?: { first: number; chunk: number; writeBatch: number } | undefined;
 }
 
 export async function runOverHistory(ex: Executor, program: Program, scope: Scope, opts: RunOptions): Promise<RunResult> {
   const { write, locked, json } = opts;
+  const sizes = opts.sizes ?? { first: FIRST_CHUNK, chunk: CHUNK, writeBatch: WRITE_BATCH };
   const page = opts.page ?? new ReportPage(undefined, Number.MAX_SAFE_INTEGER);
   const perRule = new Map(program.rules.map((r) => [r.id, { matched: 0, changed: 0 }]));
   const summary: RunSummary = { scanned: 0, matched: 0, changed: 0, conflicts: 0, unsettled: 0, links: 0, rules: [], broken_rules: program.broken };
@@ -170,15 +211,30 @@ export async function runOverHistory(ex: Executor, program: Program, scope: Scop
     return { outcome, final: outcome.settled ? work : original };
   };
 
-  // Phase 1.
-  let after: { d: string; id: string } | undefined;
+  // Phase 1. The database and this process work side by side: the next chunk
+  // is requested before this one is evaluated, and writes are sent without
+  // waiting for them (one statement at a time on the transaction's connection,
+  // in order), so evaluating a chunk overlaps with writing the previous one.
+  // Changed rows are written in batches of at least sizes.writeBatch rows (and
+  // once more at the end): each UPDATE statement has a fixed cost (its join
+  // and the statement triggers on transactions), so a run that changes few
+  // rows pays it once, not once per chunk.
+  const writer = new Writer(ex, program.ledgerId);
   if (program.rules.length > 0) {
-    for (;;) {
-      const rows = await loadRows(ex, program, scope, after, CHUNK, json);
-      if (rows.length === 0) break;
-      const last = rows[rows.length - 1]!;
-      after = { d: last.state.postedOn, id: last.id };
-      const writes: { id: string; before: RowState; after: RowState }[] = [];
+    let next: Promise<LoadedRow[]> | undefined = loadRows(ex, program, scope, undefined, sizes.first, json);
+    let limit = sizes.first;
+    while (next) {
+      // A failed write aborts the transaction, so the read after it fails too: raise the write's error (a serialization failure is retried).
+      const rows = await next.catch(async (e: unknown) => {
+        throw (await writer.failure()) ?? e;
+      });
+      next = undefined;
+      if (rows.length === limit) {
+        const last = rows[rows.length - 1]!;
+        next = loadRows(ex, program, scope, { d: last.state.postedOn, id: last.id }, (limit = sizes.chunk), json);
+        // Not awaited yet; a failure is raised by the await above on the next turn (or discarded with the run).
+        next.catch(() => {});
+      }
       for (const row of rows) {
         summary.scanned++;
         const original = row.state;
@@ -191,17 +247,18 @@ export async function runOverHistory(ex: Executor, program: Program, scope: Scop
         if (outcome.conflicts.length > 0) summary.conflicts++;
         if (changed) {
           changedIds.add(row.id);
-          if (write) writes.push({ id: row.id, before: original, after: final });
+          if (write) writer.add({ id: row.id, before: original, after: final });
         }
         if (outcome.link) requests.set(row.id, { side: side(row, final), intent: outcome.link, row, original, final, outcome });
         if (!write && (changed || outcome.conflicts.length > 0 || !outcome.settled)) {
           page.offer(view(program, { row, original, final, matched: outcome.matched, conflicts: outcome.conflicts, unsettled: !outcome.settled, linkedTo: null }));
         }
       }
-      if (write) await writeStates(ex, program.ledgerId, writes);
-      if (rows.length < CHUNK) break;
+      if (writer.size >= sizes.writeBatch) writer.flush();
     }
   }
+  writer.flush();
+  await writer.done();
 
   // Phase 2.
   const links: Link[] = requests.size > 0 ? await chooseLinks(ex, program.ledgerId, [...requests.values()], new Set()) : [];

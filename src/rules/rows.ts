@@ -25,6 +25,16 @@ export interface LoadedRow {
 }
 
 export const CHUNK = 20_000;
+/** The first chunk is smaller: nothing else runs while it loads. */
+export const FIRST_CHUNK = 5_000;
+/** Changed rows are written once at least this many have been collected (history.ts). */
+export const WRITE_BATCH = 10_000;
+
+export interface RowWrite {
+  id: string;
+  before: RowState;
+  after: RowState;
+}
 
 export const cloneState = (s: RowState): RowState => ({ ...s, tags: [...s.tags] });
 
@@ -131,7 +141,7 @@ export const textArrayLiteral = (xs: readonly string[]) => `{${xs.map((x) => `"$
  * new. Rows whose payee or notes change go in their own statement, as only
  * those need the search-text trigger. Returns the number of payees created.
  */
-export async function writeStates(ex: Executor, ledgerId: string, rows: readonly { id: string; before: RowState; after: RowState }[]): Promise<void> {
+export async function writeStates(ex: Executor, ledgerId: string, rows: readonly RowWrite[]): Promise<void> {
   if (rows.length === 0) return;
   const names = [...new Set(rows.flatMap((r) => (r.after.payee !== r.before.payee && r.after.payee !== null ? [r.after.payee] : [])))];
   const payeeIds = names.length > 0 ? await upsertPayees(ex, ledgerId, names) : new Map<string, string>();

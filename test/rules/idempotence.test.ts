@@ -3,14 +3,15 @@
 //   - the dry run predicts exactly what apply then writes, field by field;
 //   - applying a second time changes nothing (and a dry run then finds nothing to do);
 //   - the same holds when apply is limited to a query or a date range.
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/auth/actor.ts';
 import { createPrng } from '../../src/demo/prng.ts';
 import { printQuery } from '../../src/query/printer.ts';
-import type { RowReport } from '../../src/rules/history.ts';
+import { runOverHistory, type RowReport } from '../../src/rules/history.ts';
 import { loadProgram } from '../../src/rules/program.ts';
-import { loadRows } from '../../src/rules/rows.ts';
+import { loadRows, markRulesWriting } from '../../src/rules/rows.ts';
 import type { ActionInput } from '../../src/rules/validate.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { queryArb, type Pools } from '../query/arbitrary.ts';
@@ -160,5 +161,40 @@ describe('rule application', () => {
     expect(plain.some((r) => r.state.tags.length > 0)).toBe(true);
     expect(await loadRows(k, program, {}, undefined, 1000, true)).toEqual(plain);
     expect(await loadRows(k, program, { from: '2024-02-01' }, { d: '2024-02-10', id: '00000000-0000-0000-0000-000000000000' }, 7, true)).toEqual(await loadRows(k, program, { from: '2024-02-01' }, { d: '2024-02-10', id: '00000000-0000-0000-0000-000000000000' }, 7, false));
+  });
+
+  it('reads and writes the same in small chunks and batches as in one: writes overlap the next reads, in order', async () => {
+    for (const seed of [401, 402]) {
+      const f = await buildRulesLedger(t.c, actor, seed, 70, '2024-03-10');
+      await randomRules(f, seed);
+      const s0 = await snapshot(f.ledgerId);
+      const dry = await t.c.rules.dryRun(actor, f.ledgerId, { limit: 1000 });
+      // Chunks of 3 to 7 rows and a write batch of 2: many reads with writes in flight between them.
+      const first = await t.c.db.kysely.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
+        const program = await loadProgram(tx, f.ledgerId, new Date());
+        await markRulesWriting(tx, true);
+        return (await runOverHistory(tx, program, {}, { write: true, json: t.c.db.engine === 'pglite', sizes: { first: 3, chunk: 7, writeBatch: 2 } })).summary;
+      });
+      expect(first.changed, `seed ${seed}`).toBe(dry.summary.changed);
+      expect(first.scanned).toBe(dry.summary.scanned);
+      expect(first.rules).toEqual(dry.summary.rules);
+      expectPredicted(s0, await snapshot(f.ledgerId), dry.items);
+      expect(await t.c.rules.apply(actor, f.ledgerId, {}), `seed ${seed}`).toMatchObject({ changed: 0, links: 0 });
+    }
+  });
+
+  it('a failed write is the error raised, not the aborted-transaction error of the read queued behind it', async () => {
+    const f = await buildRulesLedger(t.c, actor, 403, 40, '2024-03-10');
+    await t.c.rules.create(actor, f.ledgerId, { name: 'any', condition: '', actions: [{ type: 'add_tags', tags: ['x'] }] });
+    const before = await snapshot(f.ledgerId);
+    await expect(t.c.db.kysely.transaction().execute(async (tx) => {
+      const program = await loadProgram(tx, f.ledgerId, new Date());
+      // A category the ledger does not have: the UPDATE fails on the foreign key (23503), the next read then on the aborted transaction (25P02).
+      const missing = randomUUID();
+      program.rules = [{ id: randomUUID(), name: 'bad', stage: 'default', predicate: () => true, actions: [{ type: 'set_category', category_id: missing }] }];
+      program.catalog = { categoryName: () => 'Ghost', payeeName: (n) => n };
+      await runOverHistory(tx, program, {}, { write: true, json: t.c.db.engine === 'pglite', sizes: { first: 2, chunk: 2, writeBatch: 1 } });
+    })).rejects.toMatchObject({ code: '23503' });
+    expect(await snapshot(f.ledgerId)).toEqual(before);
   });
 });
