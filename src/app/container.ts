@@ -1,6 +1,5 @@
 // The composition root: the one place where config, database, logger, metrics
 // and services are created and wired. HTTP, CLI and tests all start here.
-import { readFileSync } from 'node:fs';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { createAuthService } from '../auth/auth.service.ts';
@@ -27,8 +26,9 @@ import { withImportRules } from '../rules/import-hook.ts';
 import { createRulesService } from '../rules/rules.service.ts';
 import { createReportsService } from '../reports/reports.service.ts';
 import { createRecurringService } from '../recurring/recurring.service.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export { VERSION };
 
 export interface ContainerOptions {
   /** Use this database instead of opening one from config (tests). */

@@ -3,43 +3,17 @@
 // to it over the control socket instead of opening the directory.
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createContainer, VERSION, type Container } from '../app/container.ts';
+import type { Container } from '../app/container.ts';
+import { VERSION } from '../app/version.ts';
 import { ConfigError, loadConfig, CONFIG_VARS, type Config } from '../config/config.ts';
 import { acquireDataDirLock, DataDirLockedError, lockHolder } from '../db/data-dir-lock.ts';
-import { backupBeforeMigrating } from '../backup/pre-migrate.ts';
-import { migrateUp } from '../db/migrator.ts';
-import { startServer, StartupError } from '../http/server.ts';
-import { BACKUP_COMMANDS } from './commands/backup-commands.ts';
-import { OFFSITE_COMMANDS } from './commands/backup-offsite.ts';
-import { migrateToPostgresCommand } from './commands/migrate-to-postgres.ts';
-import { DB_COMMANDS } from './commands/db.ts';
-import { demoCommand } from './commands/demo.ts';
-import { doctorCommand } from './commands/doctor.ts';
-import { logsSearchCommand } from './commands/logs-search.ts';
-import { reportOpsCommand } from './commands/report-ops.ts';
-import { incidentAckCommand, incidentOpenCommand, incidentResolveCommand, incidentUpdateCommand } from './commands/incident-lifecycle.ts';
-import { incidentListCommand, incidentPostmortemCommand, incidentShowCommand } from './commands/incident-read.ts';
-import { maintenanceOffCommand, maintenanceOnCommand, maintenanceStatusCommand } from './commands/maintenance.ts';
-import { ledgerCreateCommand, ledgerListCommand } from './commands/ledger.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { IMPORT_COMMANDS } from './commands/import.ts';
-import { MONEY_COMMANDS } from './commands/money-commands.ts';
-import { REPORTS_COMMANDS } from './commands/reports-commands.ts';
-import { RULES_COMMANDS } from './commands/rules-commands.ts';
-import { searchCommand } from './commands/search.ts';
-import { tokenCreateCommand } from './commands/token.ts';
-import { userCreateCommand, userListCommand } from './commands/user.ts';
+import { loadAllCommands, loadCommandsFor } from './commands/index.ts';
 import { describeFailure, UsageError, type Command, type CommandContext, type Io } from './context.ts';
 import { runRemote, startControlSocket } from './control.ts';
-import { startJobs } from '../jobs/jobs.runtime.ts';
-import { startWatchdog } from '../ops/watchdog/runtime.ts';
-import { startTrafficRecording } from '../ops/reports/traffic.ts';
 
-export const COMMANDS: Command[] = [migrateCommand, userCreateCommand, userListCommand, tokenCreateCommand, ledgerCreateCommand, ledgerListCommand, demoCommand,
-  incidentOpenCommand, incidentAckCommand, incidentUpdateCommand, incidentResolveCommand, incidentListCommand, incidentShowCommand, incidentPostmortemCommand,
-  maintenanceOnCommand, maintenanceOffCommand, maintenanceStatusCommand,
-  doctorCommand, logsSearchCommand, reportOpsCommand, ...DB_COMMANDS, ...BACKUP_COMMANDS, ...OFFSITE_COMMANDS, migrateToPostgresCommand, ...IMPORT_COMMANDS, searchCommand,
-  ...RULES_COMMANDS, ...MONEY_COMMANDS, ...REPORTS_COMMANDS];
+// Command modules, the container and the HTTP server are imported when a
+// command needs them (commands/index.ts): a `finhub` process forwarding a
+// command to a running server, or printing help, loads none of the app.
 
 const stdIo: Io = {
   out: (l) => process.stdout.write(l + '\n'),
@@ -51,14 +25,14 @@ const stdIo: Io = {
   },
 };
 
-function topHelp(io: Io) {
+async function topHelp(io: Io) {
   io.out(`finhub ${VERSION} — self-hosted personal finance with its operations built in
 
 Usage: finhub <command> [options]
 
 Commands:
   serve                  Start the HTTP server (embedded database unless DATABASE_URL is set)`);
-  for (const c of COMMANDS) io.out(`  ${c.name.padEnd(22)} ${c.summary}`);
+  for (const c of await loadAllCommands()) io.out(`  ${c.name.padEnd(22)} ${c.summary}`);
   io.out(`
 Run "finhub <command> --help" for a command's options. Configuration comes from
 environment variables (${CONFIG_VARS.length} of them; see README.md): HOST, PORT, FINHUB_DATA_DIR, DATABASE_URL, ...`);
@@ -70,17 +44,22 @@ function commandHelp(io: Io, c: Pick<Command, 'name' | 'summary' | 'usage' | 'op
   io.out('  --help'.padEnd(26) + 'show this help');
 }
 
-function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+function matchCommand(commands: Command[], argv: string[]): { cmd: Command; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');
-  const byTwo = COMMANDS.find((c) => c.name === two);
+  const byTwo = commands.find((c) => c.name === two);
   if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
-  const byOne = COMMANDS.find((c) => c.name === argv[0]);
+  const byOne = commands.find((c) => c.name === argv[0]);
   return byOne ? { cmd: byOne, rest: argv.slice(1) } : undefined;
+}
+
+/** The command argv names, loading only the modules that can define it (all of them as a fallback). */
+async function findCommand(argv: string[]): Promise<{ cmd: Command; rest: string[] } | undefined> {
+  return matchCommand(await loadCommandsFor(argv), argv) ?? matchCommand(await loadAllCommands(), argv);
 }
 
 /** Runs one command with a given container factory (used locally and inside the server for socket calls). */
 export async function runCommand(argv: string[], io: Io, container: () => Promise<Container>): Promise<number> {
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
     io.err(`error: unknown command "${argv.join(' ')}" (see finhub --help)`);
     return 2;
@@ -136,6 +115,12 @@ export function absolutePaths(cmd: Command, argv: string[]): string[] {
 }
 
 async function serve(config: Config, io: Io): Promise<number> {
+  const [{ startServer, StartupError }, { startJobs }, { startWatchdog }, { startTrafficRecording }] = await Promise.all([
+    import('../http/server.ts'),
+    import('../jobs/jobs.runtime.ts'),
+    import('../ops/watchdog/runtime.ts'),
+    import('../ops/reports/traffic.ts'),
+  ]);
   let server;
   try {
     server = await startServer(config, {
@@ -190,7 +175,7 @@ async function serve(config: Config, io: Io): Promise<number> {
 
 export async function main(argv: string[], io: Io = stdIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    topHelp(io);
+    await topHelp(io);
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === '--version' || argv[0] === 'version') {
@@ -214,7 +199,7 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
     }
     return serve(config, io);
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found || argv.includes('--help')) return runCommand(argv, io, () => Promise.reject(new Error('no database needed')));
 
   if (!config.databaseUrl && lockHolder(config.dataDir) !== undefined) {
@@ -241,6 +226,11 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
     if (!config.databaseUrl) lock = acquireDataDirLock(config.dataDir);
     const open = async () => {
       if (!container) {
+        const [{ createContainer }, { backupBeforeMigrating }, { migrateUp }] = await Promise.all([
+          import('../app/container.ts'),
+          import('../backup/pre-migrate.ts'),
+          import('../db/migrator.ts'),
+        ]);
         container = await createContainer({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
         // Embedded databases are migrated on first use, as `serve` would; PostgreSQL is migrated explicitly.
         if (!config.databaseUrl && found.cmd.name !== 'migrate') {
