@@ -86,6 +86,37 @@ export function buildScenarios(ids: BenchIds, rng: Prng): Scenario[] {
     });
   }
 
+  // Three-clause queries in the query language (docs/query-language.md), the issue's search target.
+  const month = (daysAgo: number) => isoDaysAgo(daysAgo).slice(0, 7);
+  const window = () => {
+    const len = 90 + rng.int(276);
+    const end = rng.int(3650 - len);
+    return `date:${month(end + len)}..${month(end)}`;
+  };
+  const merchant = () => rng.pick(['starbucks', 'amazon', '"whole foods"', 'shell', 'uber', 'netflix', 'cafe', 'market', 'target', 'hilton']);
+  const category = () => `category:"${rng.pick(['Groceries', 'Restaurants', 'Fuel', 'Coffee Shops', 'Takeout', 'Household', 'Streaming', 'Lodging'])}"`;
+  const QUERIES: Record<string, () => string> = {
+    payee_amount_date: () => `payee:${merchant()} amount:>${5 + rng.int(40)} ${window()}`,
+    category_range_pending: () => `${category()} amount:${5 + rng.int(20)}..${50 + rng.int(150)} -is:pending`,
+    or_group_date: () => `(payee:${merchant()} OR payee:${merchant()}) ${window()} -is:transfer`,
+    account_category_text: () => `account:${rng.pick(['visa', 'amex', 'checking', 'cash'])} ${category()} ${rng.pick(['coffee', 'groceries', 'market', 'oak', 'invoice'])}`,
+  };
+  const queryKinds = Object.keys(QUERIES);
+  for (const [suffix, pickLedger, what] of [
+    ['big', () => ids.big, 'the 200k-row ledger'],
+    ['10k', randomSmall, 'a random 10k-row ledger'],
+  ] as const) {
+    out.push({
+      name: `search_3clause_${suffix}`,
+      description: `GET /transactions?q=<three-clause query>&limit=50 of ${what}: ${queryKinds.join(', ')}`,
+      next: () => {
+        const kind = rng.pick(queryKinds);
+        return { path: ledgerPath(pickLedger(), `/transactions?limit=50&q=${encodeURIComponent(QUERIES[kind]!())}`), tag: kind };
+      },
+      reportTags: queryKinds,
+    });
+  }
+
   for (const [suffix, pickLedger, what] of [
     ['big', () => ids.big, 'the 200k-row ledger'],
     ['10k', randomSmall, 'a random 10k-row ledger'],

@@ -17,6 +17,12 @@ export interface CompileContext {
   currencies: readonly CurrencyCode[];
   /** "Today" for relative dates, read on the UTC calendar. */
   now: Date;
+  /**
+   * Categories few rows carry, by lower-cased name, with their ids (prepareQuery finds
+   * them). Such a `category:` term is compiled so that the database can start from the
+   * category index instead of walking the ledger by date and testing every row.
+   */
+  rareCategories?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface CompiledQuery {
@@ -107,12 +113,23 @@ export function compileQuery(q: Query, ctx: CompileContext): CompiledQuery {
         ]);
       case 'account':
         return eb('t.account_id', 'in', eb.selectFrom('accounts').select('id').where('ledger_id', '=', ctx.ledgerId).where(sql<string>`lower(name)`, 'like', likePattern(t.value)));
-      case 'category':
+      case 'category': {
         if (t.value === null) return uncategorized();
+        const rare = ctx.rareCategories?.get(t.value.toLowerCase());
+        if (rare) {
+          if (rare.length === 0) return eb.lit(false);
+          // The same rows as below: a row of the category, or the split whose part it is.
+          return eb(
+            't.id',
+            'in',
+            eb.selectFrom('transactions as c').select(sql<string>`coalesce(c.parent_id, c.id)`.as('id')).where('c.ledger_id', '=', ctx.ledgerId).where('c.category_id', 'in', [...rare]),
+          );
+        }
         return eb.or([
           eb.and([eb('t.category_id', 'is not', null), eb('t.category_id', 'in', categoryIds(t.value))]),
           eb.and([eb('t.is_split', '=', true), part((s) => s.and([s('s.category_id', 'is not', null), s('s.category_id', 'in', categoryIds(t.value!))]))]),
         ]);
+      }
       case 'tag':
         return sql<SqlBool>`exists (select 1 from unnest(${eb.ref('t.tags')}) as tag(v) where lower(tag.v) = ${t.value.toLowerCase()})`;
       case 'notes':

@@ -8,7 +8,7 @@ import { listTransactions } from '../../src/ledger/transactions.repository.ts';
 import { compileQuery } from '../../src/query/compile.ts';
 import { QuerySyntaxError } from '../../src/query/errors.ts';
 import { parseQuery } from '../../src/query/parser.ts';
-import { checkRegexes, ledgerCurrencies, prepareQuery } from '../../src/query/prepare.ts';
+import { checkRegexes, ledgerCurrencies, prepareQuery, rareCategories } from '../../src/query/prepare.ts';
 import { printQuery } from '../../src/query/printer.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { queryArb, type Pools } from './arbitrary.ts';
@@ -28,12 +28,24 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
+/**
+ * The ids the SQL compiler selects. `category:` has two SQL forms (a test on each row, or,
+ * for categories few rows carry, a start from the category's rows): both must select the same.
+ */
 async function sqlIds(f: Fixture, text: string): Promise<string[]> {
   const k = t.c.db.kysely;
-  const compiled = compileQuery(parseQuery(text), { ledgerId: f.ledgerId, currencies: await ledgerCurrencies(k, f.ledgerId), now: NOW });
-  await checkRegexes(k, compiled);
-  const rows = await listTransactions(k, f.ledgerId, { where: compiled.where }, undefined, 100_000);
-  return rows.map((r) => r.id).sort();
+  const q = parseQuery(text);
+  const currencies = await ledgerCurrencies(k, f.ledgerId);
+  const run = async (rare: Map<string, string[]> | undefined) => {
+    const compiled = compileQuery(q, { ledgerId: f.ledgerId, currencies, now: NOW, rareCategories: rare });
+    await checkRegexes(k, compiled);
+    const rows = await listTransactions(k, f.ledgerId, { where: compiled.where }, undefined, 100_000);
+    return rows.map((r) => r.id).sort();
+  };
+  const perRow = await run(undefined);
+  const fromCategory = await run(await rareCategories(k, f.ledgerId, q.root, 1_000_000));
+  expect(fromCategory, `${text}: the rare-category form`).toEqual(perRow);
+  return perRow;
 }
 
 function bruteIds(f: Fixture, text: string): string[] {
@@ -124,6 +136,20 @@ describe('injection and hostile values', () => {
       expect(e, q).toBeInstanceOf(QuerySyntaxError);
       expect((e as QuerySyntaxError).message).toContain(`invalid regular expression at column ${col}`);
     }
+  });
+
+  it('prepareQuery takes the rare-category form only below the threshold', async () => {
+    const k = t.c.db.kysely;
+    const f = ledgers[0]!;
+    const root = parseQuery('category:groceries OR -category:"Eating out" OR category:nope').root;
+    const counts = await k.selectFrom('transactions as x').innerJoin('categories as c', 'c.id', 'x.category_id').select(['c.name', (eb) => eb.fn.countAll<string>().as('n')]).where('x.ledger_id', '=', f.ledgerId).groupBy('c.name').execute();
+    const groceries = Number(counts.find((c) => c.name.toLowerCase() === 'groceries')!.n);
+    expect(groceries).toBeGreaterThan(1);
+    // A threshold above the count: rare, with its id; at the count: not rare. An unknown name is rare with no ids.
+    expect((await rareCategories(k, f.ledgerId, root, groceries + 1)).get('groceries')).toHaveLength(1);
+    expect((await rareCategories(k, f.ledgerId, root, groceries)).has('groceries')).toBe(false);
+    expect((await rareCategories(k, f.ledgerId, root, groceries + 1)).get('eating out')).toHaveLength(1);
+    expect((await rareCategories(k, f.ledgerId, root)).get('nope')).toEqual([]);
   });
 
   it('prepareQuery maps errors to QUERY_INVALID on the given field', async () => {
