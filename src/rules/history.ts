@@ -93,8 +93,16 @@ export class ReportPage {
   }
 }
 
+/** Rule names by id, built once per program (a dry run reports up to every row of the ledger). */
+const ruleNames = new WeakMap<Program['rules'], Map<string, string>>();
+function namesOf(program: Program): Map<string, string> {
+  let m = ruleNames.get(program.rules);
+  if (!m) ruleNames.set(program.rules, (m = new Map(program.rules.map((r) => [r.id, r.name]))));
+  return m;
+}
+
 function view(program: Program, t: { row: LoadedRow; original: RowState; final: RowState; matched: string[]; conflicts: Conflict[]; unsettled: boolean; linkedTo: string | null; peer?: string | null }): RowReport {
-  const names = new Map(program.rules.map((r) => [r.id, r.name]));
+  const names = namesOf(program);
   const cat = (id: string | null) => (id === null ? null : { id, name: program.categories.get(id) ?? null });
   const changes: FieldChange[] = changedFields(t.original, t.final).map((field) => {
     switch (field) {
