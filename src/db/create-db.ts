@@ -18,6 +18,8 @@ export interface Db {
   readonly dataDir?: string | undefined;
   /** Connection pool statistics (PGlite reports its single connection). */
   poolStats(): { total: number; idle: number; waiting: number; max: number };
+  /** PGlite only: the whole data directory as an uncompressed tarball (see DbOptions.loadDataDir). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface DbOptions {
   databaseUrl?: string | undefined;
   /** PGlite data directory; undefined = in memory (tests). */
   dataDir?: string | undefined;
+  /** PGlite only: start from this dumped data directory (Db.dumpDataDir) instead of a new cluster. Tests clone a migrated database this way. */
+  loadDataDir?: Blob | undefined;
   poolSize?: number;
   statementTimeoutMs?: number;
   plugins?: KyselyPlugin[];
@@ -76,6 +80,7 @@ export async function createDb(opts: DbOptions): Promise<Db> {
       [pgliteTypes.DATE]: (v: string) => v,
       [pgliteTypes.NUMERIC]: (v: string) => v,
     },
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
   });
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins, ...(opts.onQuery ? { log: opts.onQuery } : {}) });
   return {
@@ -83,6 +88,7 @@ export async function createDb(opts: DbOptions): Promise<Db> {
     kysely,
     dataDir: opts.dataDir,
     poolStats: () => ({ total: 1, idle: 1, waiting: 0, max: 1 }),
+    dumpDataDir: () => pglite.dumpDataDir('none'),
     close: async () => {
       await kysely.destroy();
       if (!pglite.closed) await pglite.close();
