@@ -17,15 +17,16 @@ export interface ActivitySum {
 }
 
 /**
- * Net amount per (category, month) of the rows that count: rows of on-budget accounts,
+ * Net amounts per (category, month) of the rows that count (a pair may come in more than
+ * one row: add them up): rows of on-budget accounts,
  * split parts instead of their parents, pending and uncleared rows included, transfers
  * whose other side is also on budget left out. Foreign rows convert at their own date,
  * each rounded (finhub_fx_round_div, half away from zero), before summing.
  *
  * Where the work goes: rows of on-budget accounts in the budget currency that are not
- * transfers come pre-summed from report_category_months (the per-month rollup the
- * reports migration keeps exact with statement triggers, one row per account, category
- * and month). Only the rows that need one-by-one treatment are read from transactions:
+ * transfers come pre-summed from the rollups the reports migrations keep exact with
+ * statement triggers: the ledger-wide one per category and month, less the per-account
+ * rows of every other account. Only the rows that need one-by-one treatment are read from transactions:
  * foreign-currency rows (each converts at its own day's rate) and the on-budget sides of
  * transfers to or from off-budget accounts (found from the off-budget side, which is
  * usually the small one).
@@ -33,19 +34,24 @@ export interface ActivitySum {
 export async function activitySums(ex: Executor, ledgerId: string, budgetCurrency: string, endDate: string): Promise<ActivitySum[]> {
   const accounts = await ex.selectFrom('accounts').select(['id', 'type', 'currency']).where('ledger_id', '=', ledgerId).execute();
   const ids = (f: (a: (typeof accounts)[number]) => boolean) => accounts.filter(f).map((a) => a.id);
-  const home = ids((a) => isOnBudget(a.type) && a.currency === budgetCurrency);
   const foreign = ids((a) => isOnBudget(a.type) && a.currency !== budgetCurrency);
   const onBudget = ids((a) => isOnBudget(a.type));
   const offBudget = ids((a) => !isOnBudget(a.type));
+  // Everything but the on-budget accounts in the budget currency (whose sums the rollups give).
+  const others = ids((a) => !(isOnBudget(a.type) && a.currency === budgetCurrency));
   if (onBudget.length === 0) return [];
   const uuids = (xs: string[]) => sql`${xs}::uuid[]`;
   const r = await sql<ActivitySum>`
     with rolled as (
-      -- The account condition is an aggregate FILTER, not a WHERE: the planner then expects
-      -- the ledger's whole history (which it is) and hashes it instead of sorting it.
-      select r.category_id, r.month, sum(r.amount_minor) filter (where r.account_id = any(${uuids(home)})) as total
-        from report_category_months r
-       where r.ledger_id = ${ledgerId} and not r.is_transfer and r.month <= ${endDate}::date
+      -- The ledger-wide rollup less the other accounts (off budget, or in another currency,
+      -- whose rows are read one by one below): one row per category and month to read,
+      -- not one per account.
+      select r.category_id, r.month, sum(r.amount_minor) as total
+        from (select category_id, month, amount_minor from report_ledger_category_months
+               where ledger_id = ${ledgerId} and not is_transfer and month <= ${endDate}::date
+              union all
+              select category_id, month, -amount_minor from report_category_months
+               where ledger_id = ${ledgerId} and not is_transfer and month <= ${endDate}::date and account_id = any(${uuids(others)})) r
        group by 1, 2
     ), singles as (
       -- Foreign on-budget accounts: plain rows, and split parts found through their parents.
@@ -66,17 +72,17 @@ export async function activitySums(ex: Executor, ledgerId: string, budgetCurrenc
       select d.currency, d.posted_on, x.num, x.den
         from (select distinct currency, posted_on from singles where currency <> ${budgetCurrency}) d
         cross join lateral finhub_fx_factor(${ledgerId}::uuid, d.currency::text, ${budgetCurrency}::text, d.posted_on) x
-    ), parts as (
-      select category_id, to_char(month, 'YYYY-MM') as month, total, null::text as missing from rolled
-      union all
-      select c.category_id, to_char(c.posted_on, 'YYYY-MM'),
-             case when c.currency = ${budgetCurrency} then c.amount_minor::numeric else finhub_fx_round_div(c.amount_minor * f.num, f.den) end,
-             case when c.currency <> ${budgetCurrency} and f.num is null and c.amount_minor <> 0 then c.posted_on::text || ' ' || c.currency end
-        from singles c
-        left join factors f on f.currency = c.currency and f.posted_on = c.posted_on
     )
-    select category_id, month, coalesce(sum(total), 0)::bigint as total, min(missing) as missing
-      from parts group by 1, 2`.execute(ex);
+    -- The rollup's sums as they are (already one per category and month), then the single
+    -- rows converted and summed; a (category, month) can come from both, and the caller adds.
+    select category_id, to_char(month, 'YYYY-MM') as month, total::bigint as total, null::text as missing from rolled
+    union all
+    select c.category_id, to_char(c.posted_on, 'YYYY-MM') as month,
+           coalesce(sum(case when c.currency = ${budgetCurrency} then c.amount_minor::numeric else finhub_fx_round_div(c.amount_minor * f.num, f.den) end), 0)::bigint,
+           min(case when c.currency <> ${budgetCurrency} and f.num is null and c.amount_minor <> 0 then c.posted_on::text || ' ' || c.currency end)
+      from singles c
+      left join factors f on f.currency = c.currency and f.posted_on = c.posted_on
+     group by 1, 2`.execute(ex);
   return r.rows;
 }
 

@@ -68,7 +68,8 @@ export async function computeBudgetMonths(ex: Executor, ledgerId: string, from: 
   for (const s of sums) {
     if (s.missing && (!missing || s.missing < missing)) missing = s.missing;
     put(activity, s.month, s.category_id ?? UNCATEGORIZED, minor(s.total));
-    if (s.month < first) first = s.month;
+    // (A zero sum can be the rollup of other accounts taken back out: no reason to start earlier.)
+    if (s.month < first && s.total !== 0n) first = s.month;
   }
   if (missing) {
     const [day, cur] = missing.split(' ');

@@ -134,15 +134,31 @@ export async function leafSums(ex: Executor, ledgerId: string, r: DateRange, f: 
     else {
       for (const p of cov.partial) jobs.push(baseLeafSums(ex, ledgerId, p, cond, opts.category, undefined));
       if (cov.months) {
-        jobs.push(
-          sql<Record<string, unknown>>`
-            select r.month ${opts.category ? sql`, r.category_id` : sql``},
-                   sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
-              from report_category_months r
-             where r.ledger_id = ${ledgerId} and r.month between ${monthStart(cov.months.from)} and ${monthStart(cov.months.to)}
-               and not r.is_transfer and ${inAccounts('r.account_id', only)} and ${keyCondition(f, accounts, 'r.account_id', 'r.is_transfer') ?? none}
-             group by r.month ${opts.category ? sql`, r.category_id` : sql``}`.execute(ex).then((res) => toLeafSums(res.rows)),
-        );
+        const [mFrom, mTo] = [monthStart(cov.months.from), monthStart(cov.months.to)];
+        const cat = opts.category ? sql`, r.category_id` : sql``;
+        if (f.kind === 'all') {
+          // The ledger-wide rollup, less the accounts in other currencies (their rows are converted one by one above).
+          jobs.push(
+            sql<Record<string, unknown>>`
+              select r.month ${cat}, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
+                from (select month, category_id, amount_minor, inflow_minor, row_count from report_ledger_category_months
+                       where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and not is_transfer
+                      ${foreign.length ? sql`union all
+                      select month, category_id, -amount_minor, -inflow_minor, -row_count from report_category_months
+                       where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and not is_transfer and account_id in (${sql.join(foreign)})` : sql``}) r
+               group by r.month ${cat}
+              having sum(r.row_count) <> 0`.execute(ex).then((res) => toLeafSums(res.rows)),
+          );
+        } else {
+          jobs.push(
+            sql<Record<string, unknown>>`
+              select r.month ${cat}, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
+                from report_category_months r
+               where r.ledger_id = ${ledgerId} and r.month between ${mFrom} and ${mTo}
+                 and not r.is_transfer and ${inAccounts('r.account_id', only)} and ${keyCondition(f, accounts, 'r.account_id', 'r.is_transfer') ?? none}
+               group by r.month ${cat}`.execute(ex).then((res) => toLeafSums(res.rows)),
+          );
+        }
       }
     }
   }
@@ -180,13 +196,26 @@ export async function payeeSums(ex: Executor, ledgerId: string, r: DateRange, f:
       const cov = coverage(r);
       for (const p of cov.partial) jobs.push(basePayeeSums(ex, ledgerId, p, cond, undefined));
       if (cov.months) {
+        const [mFrom, mTo] = [monthStart(cov.months.from), monthStart(cov.months.to)];
         jobs.push(
-          sql<Record<string, unknown>>`
-            select r.payee_id, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
-              from report_payee_months r
-             where r.ledger_id = ${ledgerId} and r.month between ${monthStart(cov.months.from)} and ${monthStart(cov.months.to)}
-               and ${inAccounts('r.account_id', only)} and ${keyCondition(f, accounts, 'r.account_id', 'false') ?? none}
-             group by r.payee_id`.execute(ex).then((res) => toPayeeSums(res.rows)),
+          (f.kind === 'all'
+            ? // The ledger-wide rollup, less the accounts in other currencies (converted row by row above).
+              sql<Record<string, unknown>>`
+                select r.payee_id, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
+                  from (select payee_id, amount_minor, inflow_minor, row_count from report_ledger_payee_months
+                         where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo}
+                        ${foreign.length ? sql`union all
+                        select payee_id, -amount_minor, -inflow_minor, -row_count from report_payee_months
+                         where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and account_id in (${sql.join(foreign)})` : sql``}) r
+                 group by r.payee_id
+                having sum(r.row_count) <> 0`
+            : sql<Record<string, unknown>>`
+                select r.payee_id, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
+                  from report_payee_months r
+                 where r.ledger_id = ${ledgerId} and r.month between ${mFrom} and ${mTo}
+                   and ${inAccounts('r.account_id', only)} and ${keyCondition(f, accounts, 'r.account_id', 'false') ?? none}
+                 group by r.payee_id`
+          ).execute(ex).then((res) => toPayeeSums(res.rows)),
         );
       }
     }

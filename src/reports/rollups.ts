@@ -6,7 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../shared/executor.ts';
 
-type Table = 'report_category_months' | 'report_account_months' | 'report_payee_months';
+type Table = 'report_category_months' | 'report_account_months' | 'report_payee_months' | 'report_ledger_category_months' | 'report_ledger_payee_months';
 
 export interface DriftRow {
   table: Table;
@@ -42,10 +42,24 @@ function expected(table: Table, scope: RawBuilder<unknown>): { keys: string[]; q
                      from transactions t
                     where t.parent_id is null and t.transfer_peer_id is null and ${scope} group by 1, 2, 3, 4`,
       };
+    case 'report_ledger_category_months':
+      return {
+        keys: ['ledger_id', 'month', 'category_id', 'is_transfer'],
+        query: sql`select t.ledger_id, ${MONTH} as month, t.category_id, t.transfer_peer_id is not null as is_transfer, ${sums}
+                     from transactions t
+                    where (t.parent_id is not null or not t.is_split) and ${scope} group by 1, 2, 3, 4`,
+      };
+    case 'report_ledger_payee_months':
+      return {
+        keys: ['ledger_id', 'month', 'payee_id'],
+        query: sql`select t.ledger_id, ${MONTH} as month, t.payee_id, ${sums}
+                     from transactions t
+                    where t.parent_id is null and t.transfer_peer_id is null and ${scope} group by 1, 2, 3`,
+      };
   }
 }
 
-const TABLES: Table[] = ['report_category_months', 'report_account_months', 'report_payee_months'];
+const TABLES: Table[] = ['report_category_months', 'report_account_months', 'report_payee_months', 'report_ledger_category_months', 'report_ledger_payee_months'];
 
 /** Every key where the stored sums differ from a fresh aggregate of the base rows (a stored key without rows is a difference too). */
 export async function rollupDrift(ex: Executor, ledgerId?: string): Promise<DriftRow[]> {

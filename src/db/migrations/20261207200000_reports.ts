@@ -31,19 +31,19 @@ import { sql, type Kysely } from 'kysely';
 
 const CADENCES = ['weekly', 'biweekly', 'monthly', 'quarterly', 'yearly'];
 const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
-const MONTH = `date_trunc('month', t.posted_on::timestamp)::date`;
+export const MONTH = `date_trunc('month', t.posted_on::timestamp)::date`;
 
 // Each source is (key..., amount, inflow, row_count) rows of one transition table, signed.
-const CATEGORY_ROWS = (table: string, sign: '' | '-') => `
+export const CATEGORY_ROWS = (table: string, sign: '' | '-') => `
   select t.ledger_id, ${MONTH} as month, t.account_id, t.category_id, t.transfer_peer_id is not null as is_transfer,
          ${sign}t.amount_minor as amount_minor, ${sign}greatest(t.amount_minor, 0) as inflow_minor, ${sign}1 as row_count
     from ${table} t
    where t.parent_id is not null or not t.is_split`;
-const ACCOUNT_ROWS = (table: string, sign: '' | '-') => `
+export const ACCOUNT_ROWS = (table: string, sign: '' | '-') => `
   select t.ledger_id, ${MONTH} as month, t.account_id, t.transfer_peer_id is not null as is_transfer,
          ${sign}t.amount_minor as amount_minor, ${sign}greatest(t.amount_minor, 0) as inflow_minor, ${sign}1 as row_count
     from ${table} t where t.parent_id is null`;
-const PAYEE_ROWS = (table: string, sign: '' | '-') => `
+export const PAYEE_ROWS = (table: string, sign: '' | '-') => `
   select t.ledger_id, ${MONTH} as month, t.payee_id, t.account_id,
          ${sign}t.amount_minor as amount_minor, ${sign}greatest(t.amount_minor, 0) as inflow_minor, ${sign}1 as row_count
     from ${table} t

@@ -9,6 +9,7 @@ import * as m20261207000000 from './20261207000000_rules.ts';
 import * as m20261207100000 from './20261207100000_money.ts';
 import * as m20261207200000 from './20261207200000_reports.ts';
 import * as m20261208000000 from './20261208000000_backup_offsite_attempts.ts';
+import * as m20261208100000 from './20261208100000_report_ledger_rollups.ts';
 
 export const migrations: Record<string, Migration> = {
   '20261123000000_foundation': m20261123000000,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261207100000_money': m20261207100000,
   '20261207200000_reports': m20261207200000,
   '20261208000000_backup_offsite_attempts': m20261208000000,
+  '20261208100000_report_ledger_rollups': m20261208100000,
 };

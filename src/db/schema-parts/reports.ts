@@ -39,6 +39,27 @@ export interface ReportPayeeMonthsTable {
   row_count: BigMoney;
 }
 
+/** Leaf-row sums per month, category and transfer flag over all the ledger's accounts (20261208100000_report_ledger_rollups). */
+export interface ReportLedgerCategoryMonthsTable {
+  ledger_id: string;
+  month: string;
+  category_id: string | null;
+  is_transfer: boolean;
+  amount_minor: BigMoney;
+  inflow_minor: BigMoney;
+  row_count: BigMoney;
+}
+
+/** Top-level non-transfer sums per month and payee over all the ledger's accounts. */
+export interface ReportLedgerPayeeMonthsTable {
+  ledger_id: string;
+  month: string;
+  payee_id: string | null;
+  amount_minor: BigMoney;
+  inflow_minor: BigMoney;
+  row_count: BigMoney;
+}
+
 export type Cadence = 'weekly' | 'biweekly' | 'monthly' | 'quarterly' | 'yearly';
 export const CADENCES: readonly Cadence[] = ['weekly', 'biweekly', 'monthly', 'quarterly', 'yearly'];
 
@@ -81,6 +102,8 @@ export interface ReportsTables {
   report_category_months: ReportCategoryMonthsTable;
   report_account_months: ReportAccountMonthsTable;
   report_payee_months: ReportPayeeMonthsTable;
+  report_ledger_category_months: ReportLedgerCategoryMonthsTable;
+  report_ledger_payee_months: ReportLedgerPayeeMonthsTable;
   recurring_schedules: RecurringSchedulesTable;
   recurring_alerts: RecurringAlertsTable;
 }
