@@ -15,6 +15,7 @@ import type { Executor } from '../shared/executor.ts';
 import { isUuid } from '../shared/ids.ts';
 import { computeBudget, previousMonth, UNCATEGORIZED, type BudgetCategory, type BudgetMode, type BudgetMonth, type MonthMap } from './budget-math.ts';
 import * as repo from './budgets.repository.ts';
+import { monthEnd } from '../reports/periods.ts';
 
 export const MONTH_PATTERN = /^(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])$/;
 const MAX_RANGE_MONTHS = 240;
@@ -52,8 +53,7 @@ export async function computeBudgetMonths(ex: Executor, ledgerId: string, from: 
   const ledger = await ex.selectFrom('ledgers').select('base_currency').where('id', '=', ledgerId).executeTakeFirst();
   if (!ledger) throw notFound('ledger');
   const currency = ledger.base_currency as CurrencyCode;
-  const endDate = sql<string>`(date_trunc('month', ${`${to}-01`}::date) + interval '1 month' - interval '1 day')::date::text`;
-  const { end } = await sql<{ end: string }>`select ${endDate} as end`.execute(ex).then((r) => r.rows[0]!);
+  const end = monthEnd(to);
   const [book, sums, openings, tree, assignments] = await Promise.all([
     loadRateBook(ex, ledgerId),
     repo.activitySums(ex, ledgerId, currency, end),
