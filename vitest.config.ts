@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: every test runs on PGlite; tests that touch data (*.test.ts but
@@ -13,6 +14,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one worker per core but one, which is a single worker on
+    // a 2-core CI machine. Test files spend much of their time waiting (for
+    // PostgreSQL, child processes, Prometheus), so two run side by side there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     globalSetup: ['test/helpers/global-setup.ts'],
     projects: [
       {
