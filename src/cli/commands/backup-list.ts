@@ -1,4 +1,3 @@
-import { backupDir, mergeListing } from '../../backup/backup.service.ts';
 import { buildTargets } from '../../backup/offsite/targets.ts';
 import { LocalDirStore, type BackupStore } from '../../backup/store.ts';
 import { loadConfig } from '../../config/config.ts';
@@ -27,6 +26,8 @@ export const backupListCommand: Command = {
       rows = await c.backups.list({ store: sourceStore(c, values, 'remote') });
     } catch (e) {
       // The database (and with it the catalogue) may be what was lost: the directory alone still lists.
+      // (backup.service is imported here, not at the top: forwarding `backup list` to a running server does not need it.)
+      const { backupDir, mergeListing } = await import('../../backup/backup.service.ts');
       const config = loadConfig();
       const remote = values.remote as string | undefined;
       const store: BackupStore | undefined = remote ? buildTargets(config).find((t) => t.location === remote) : new LocalDirStore(dir ?? backupDir(config));

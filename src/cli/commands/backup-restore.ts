@@ -1,5 +1,4 @@
 import type { RestoreTarget } from '../../backup/backup.service.ts';
-import { RestoreError } from '../../backup/restore.ts';
 import { UsageError, type Command } from '../context.ts';
 import { sourceStore } from './backup-offsite.ts';
 import { withBackupErrors } from './backup-shared.ts';
@@ -46,6 +45,8 @@ export const backupRestoreCommand: Command = {
         ctx.io.out('  sessions and personal access tokens are not in backups: users log in again and create new tokens');
         return 0;
       } catch (e) {
+        // Imported here, not at the top: forwarding this command to a running server must not load the restore code.
+        const { RestoreError } = await import('../../backup/restore.ts');
         if (e instanceof RestoreError) {
           if (values.json) ctx.io.out(JSON.stringify({ ok: false, id, error: e.message }));
           ctx.io.err(`error: ${e.message}`);

@@ -1,11 +1,12 @@
 // `finhub db …`: database procedures for operators. Where one does not apply to
 // the embedded database, the command says so and exits 0.
-import { formatAge, formatBytes } from '../../ops/health/checks.ts';
-import { indexUsage, longRunning, slowQueries } from '../../ops/dbtools/pg-stats.ts';
-import { maintenanceHistory, runMaintenance } from '../../ops/dbtools/maintenance.ts';
-import { vacuumAnalyze } from '../../ops/dbtools/vacuum.ts';
 import { parseDuration } from '../../ops/slo/duration.ts';
 import { UsageError, type Command } from '../context.ts';
+
+// The procedures are imported when a command runs: a command forwarded to a
+// running server only needs the definitions below.
+const pgStats = () => import('../../ops/dbtools/pg-stats.ts');
+const formats = () => import('../../ops/health/checks.ts');
 
 const json = { type: 'boolean' as const, description: 'machine-readable output' };
 
@@ -33,6 +34,7 @@ export const dbSlowQueriesCommand: Command = {
   async run(ctx, values) {
     const limit = positiveInt(values, 'limit', 20, 500);
     const c = await ctx.container();
+    const { longRunning, slowQueries } = await pgStats();
     const r = await slowQueries(c.db, limit);
     if (values.json) {
       ctx.io.out(JSON.stringify(r));
@@ -66,6 +68,7 @@ export const dbIndexUsageCommand: Command = {
   options: { unused: { type: 'boolean', description: 'only indexes flagged unused' }, json },
   async run(ctx, values) {
     const c = await ctx.container();
+    const [{ indexUsage }, { formatBytes }] = await Promise.all([pgStats(), formats()]);
     const r = await indexUsage(c.db);
     const rows = values.unused ? r.rows.filter((x) => x.unused) : r.rows;
     if (values.json) {
@@ -100,6 +103,7 @@ export const dbLongRunningCommand: Command = {
     const cancelAfter = seconds(values, 'cancel-older-than');
     if (cancelAfter !== undefined && cancelAfter < olderThan) throw new UsageError('--cancel-older-than must not be shorter than --older-than');
     const c = await ctx.container();
+    const [{ longRunning }, { formatAge }] = await Promise.all([pgStats(), formats()]);
     const r = await longRunning(c.db, olderThan, cancelAfter);
     if (values.json) {
       ctx.io.out(JSON.stringify(r));
@@ -130,6 +134,7 @@ export const dbVacuumCommand: Command = {
     const table = values.table as string | undefined;
     if (table !== undefined && table === '') throw new UsageError('--table needs a table name');
     const c = await ctx.container();
+    const { vacuumAnalyze } = await import('../../ops/dbtools/vacuum.ts');
     const r = await vacuumAnalyze(c.db, table);
     ctx.io.out(`VACUUM (ANALYZE) of ${r.target} done in ${r.seconds.toFixed(2)} s`);
     return 0;
@@ -144,6 +149,7 @@ export const dbMaintenanceCommand: Command = {
   options: { json },
   async run(ctx, values) {
     const c = await ctx.container();
+    const { runMaintenance } = await import('../../ops/dbtools/maintenance.ts');
     const run = await runMaintenance(c, 'cli');
     if (values.json) ctx.io.out(JSON.stringify(run));
     else {
@@ -163,6 +169,7 @@ export const dbMaintenanceHistoryCommand: Command = {
   async run(ctx, values) {
     const limit = positiveInt(values, 'limit', 10, 1000);
     const c = await ctx.container();
+    const { maintenanceHistory } = await import('../../ops/dbtools/maintenance.ts');
     const runs = await maintenanceHistory(c, { limit });
     if (values.json) {
       ctx.io.out(JSON.stringify(runs));

@@ -1,5 +1,4 @@
-import { buildOpsReport, PERIOD_DAYS, type Period } from '../../ops/reports/ops-report.ts';
-import { renderJson, renderMarkdown } from '../../ops/reports/render.ts';
+import type { Period } from '../../ops/reports/ops-report.ts';
 import { existingTrafficRecorder } from '../../ops/reports/traffic.ts';
 import { UsageError, type Command } from '../context.ts';
 
@@ -13,6 +12,8 @@ export const reportOpsCommand: Command = {
     format: { type: 'string', description: 'md (Markdown, default) or json' },
   },
   async run(ctx, values) {
+    // The report engine is imported when the command runs (a command forwarded to a running server does not need it).
+    const [{ buildOpsReport, PERIOD_DAYS }, { renderJson, renderMarkdown }] = await Promise.all([import('../../ops/reports/ops-report.ts'), import('../../ops/reports/render.ts')]);
     const period = ((values.period as string | undefined) ?? 'daily') as Period;
     if (!Object.hasOwn(PERIOD_DAYS, period)) throw new UsageError('--period must be daily, weekly or monthly');
     const format = (values.format as string | undefined) ?? 'md';
