@@ -3,6 +3,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { AccountType } from '../db/schema.ts';
 import type { Executor } from '../shared/executor.ts';
+import { packedRows } from '../reports/packed.ts';
 
 /** Accounts whose money is budgeted; loans, investments, assets and liabilities are tracked only. */
 export const ON_BUDGET_TYPES: readonly AccountType[] = ['checking', 'savings', 'credit_card', 'cash'];
@@ -41,19 +42,34 @@ export async function activitySums(ex: Executor, ledgerId: string, budgetCurrenc
   const others = ids((a) => !(isOnBudget(a.type) && a.currency === budgetCurrency));
   if (onBudget.length === 0) return [];
   const uuids = (xs: string[]) => sql`${xs}::uuid[]`;
-  const r = await sql<ActivitySum>`
-    with rolled as (
-      -- The ledger-wide rollup less the other accounts (off budget, or in another currency,
-      -- whose rows are read one by one below): one row per category and month to read,
-      -- not one per account.
-      select r.category_id, r.month, sum(r.amount_minor) as total
-        from (select category_id, month, amount_minor from report_ledger_category_months
-               where ledger_id = ${ledgerId} and not is_transfer and month <= ${endDate}::date
-              union all
-              select category_id, month, -amount_minor from report_category_months
-               where ledger_id = ${ledgerId} and not is_transfer and month <= ${endDate}::date and account_id = any(${uuids(others)})) r
-       group by 1, 2
-    ), singles as (
+  // 1. The ledger-wide rollup (one row per category and month) and, negated, the rollup rows
+  //    of the other accounts (off budget, or in another currency: read one by one below).
+  //    Not summed here: the caller adds, and the embedded engine sums bigints slowly.
+  const rolled = packedRows(ex, sql`
+    select category_id, to_char(month, 'YYYY-MM') as month, amount_minor as total from report_ledger_category_months
+     where ledger_id = ${ledgerId} and not is_transfer and month <= ${endDate}::date and amount_minor <> 0
+    union all
+    select category_id, to_char(month, 'YYYY-MM'), -amount_minor from report_category_months
+     where ledger_id = ${ledgerId} and not is_transfer and month <= ${endDate}::date and amount_minor <> 0 and account_id = any(${uuids(others)})`,
+    ['category_id', 'month', 'total'] as const);
+  // 2. Rows that count one by one: rows of foreign on-budget accounts (converted at their own
+  //    date) and the on-budget sides of transfers to or from off-budget accounts. Skipped
+  //    when the ledger has neither kind of account; conversion only when there are foreign ones.
+  const transfers = sql`
+      -- On-budget sides of transfers whose other side is off budget.
+      select t.category_id, t.posted_on, t.amount_minor, a.currency
+        from transactions o join transactions t on t.id = o.transfer_peer_id join accounts a on a.id = t.account_id
+       where o.account_id = any(${uuids(offBudget)}) and o.parent_id is null and o.transfer_peer_id is not null
+         and t.account_id = any(${uuids(onBudget)}) and t.posted_on <= ${endDate}::date`;
+  const singles =
+    foreign.length === 0 && offBudget.length === 0
+      ? Promise.resolve([])
+      : foreign.length === 0
+        ? packedRows(ex, sql`
+            select c.category_id, to_char(c.posted_on, 'YYYY-MM') as month, sum(c.amount_minor)::bigint as total, null::text as missing
+              from (${transfers}) c group by 1, 2`, ['category_id', 'month', 'total', 'missing'] as const)
+        : packedRows(ex, sql`
+    with singles as (
       -- Foreign on-budget accounts: plain rows, and split parts found through their parents.
       select t.category_id, t.posted_on, t.amount_minor, a.currency
         from transactions t join accounts a on a.id = t.account_id
@@ -63,27 +79,23 @@ export async function activitySums(ex: Executor, ledgerId: string, budgetCurrenc
         from transactions t join transactions s on s.parent_id = t.id join accounts a on a.id = t.account_id
        where t.account_id = any(${uuids(foreign)}) and t.parent_id is null and t.is_split and t.posted_on <= ${endDate}::date
       union all
-      -- On-budget sides of transfers whose other side is off budget.
-      select t.category_id, t.posted_on, t.amount_minor, a.currency
-        from transactions o join transactions t on t.id = o.transfer_peer_id join accounts a on a.id = t.account_id
-       where o.account_id = any(${uuids(offBudget)}) and o.parent_id is null and o.transfer_peer_id is not null
-         and t.account_id = any(${uuids(onBudget)}) and t.posted_on <= ${endDate}::date
+      ${transfers}
     ), factors as materialized (
       select d.currency, d.posted_on, x.num, x.den
         from (select distinct currency, posted_on from singles where currency <> ${budgetCurrency}) d
         cross join lateral finhub_fx_factor(${ledgerId}::uuid, d.currency::text, ${budgetCurrency}::text, d.posted_on) x
     )
-    -- The rollup's sums as they are (already one per category and month), then the single
-    -- rows converted and summed; a (category, month) can come from both, and the caller adds.
-    select category_id, to_char(month, 'YYYY-MM') as month, total::bigint as total, null::text as missing from rolled
-    union all
     select c.category_id, to_char(c.posted_on, 'YYYY-MM') as month,
-           coalesce(sum(case when c.currency = ${budgetCurrency} then c.amount_minor::numeric else finhub_fx_round_div(c.amount_minor * f.num, f.den) end), 0)::bigint,
-           min(case when c.currency <> ${budgetCurrency} and f.num is null and c.amount_minor <> 0 then c.posted_on::text || ' ' || c.currency end)
+           coalesce(sum(case when c.currency = ${budgetCurrency} then c.amount_minor::numeric else finhub_fx_round_div(c.amount_minor * f.num, f.den) end), 0)::bigint as total,
+           min(case when c.currency <> ${budgetCurrency} and f.num is null and c.amount_minor <> 0 then c.posted_on::text || ' ' || c.currency end) as missing
       from singles c
       left join factors f on f.currency = c.currency and f.posted_on = c.posted_on
-     group by 1, 2`.execute(ex);
-  return r.rows;
+     group by 1, 2`, ['category_id', 'month', 'total', 'missing'] as const);
+  const [a, b] = await Promise.all([rolled, singles]);
+  return [
+    ...a.map((x) => ({ category_id: x.category_id, month: x.month!, total: BigInt(x.total!), missing: null })),
+    ...b.map((x) => ({ category_id: x.category_id, month: x.month!, total: BigInt(x.total!), missing: x.missing ?? null })),
+  ];
 }
 
 /** On-budget accounts with their opening balance and the day it enters the budget. */

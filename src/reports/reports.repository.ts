@@ -14,6 +14,7 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../shared/executor.ts';
 import type { AccountInfo, ReportFilter } from './filter.ts';
 import { keyCondition } from './filter.ts';
+import { packedRows } from './packed.ts';
 import { coverage, monthStart, type DateRange } from './periods.ts';
 
 export interface LeafSum {
@@ -95,6 +96,9 @@ function leaves(ledgerId: string, r: DateRange, cond: Expression<SqlBool>, targe
       from l left join f on f.currency = l.currency and f.posted_on = l.posted_on`;
 }
 
+/** Columns of a rollup leaf-sum query (the category only when grouped by it). */
+const sumCols = (category: boolean) => (category ? (['month', 'category_id', 'amount', 'inflow', 'n'] as const) : (['month', 'amount', 'inflow', 'n'] as const));
+
 const MISSING = sql`min(case when x.missing then x.posted_on::text || ' ' || x.currency end)`;
 
 function toLeafSums(rows: Record<string, unknown>[]): LeafSum[] {
@@ -117,7 +121,7 @@ async function baseLeafSums(ex: Executor, ledgerId: string, r: DateRange, cond: 
 
 /**
  * Sums of the non-transfer leaf rows in `target` per month (and category when
- * asked): accounts in `target` from the rollups (whole months) or their rows,
+ * asked; a key may come in several entries, which the caller adds up): accounts in `target` from the rollups (whole months) or their rows,
  * the other accounts converted row by row. (Every flow report leaves
  * transfers out, so they are not read at all.)
  */
@@ -137,26 +141,27 @@ export async function leafSums(ex: Executor, ledgerId: string, r: DateRange, f: 
         const [mFrom, mTo] = [monthStart(cov.months.from), monthStart(cov.months.to)];
         const cat = opts.category ? sql`, r.category_id` : sql``;
         if (f.kind === 'all') {
-          // The ledger-wide rollup, less the accounts in other currencies (their rows are converted one by one above).
+          // The ledger-wide rollup, less the accounts in other currencies (their rows are converted
+          // one by one above). Its rows are already one per month and category; they are not
+          // summed in SQL (the embedded engine sums bigints slowly): the reports add them up.
+          const c = opts.category ? sql`category_id,` : sql``;
           jobs.push(
-            sql<Record<string, unknown>>`
-              select r.month ${cat}, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
-                from (select month, category_id, amount_minor, inflow_minor, row_count from report_ledger_category_months
-                       where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and not is_transfer
-                      ${foreign.length ? sql`union all
-                      select month, category_id, -amount_minor, -inflow_minor, -row_count from report_category_months
-                       where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and not is_transfer and account_id in (${sql.join(foreign)})` : sql``}) r
-               group by r.month ${cat}
-              having sum(r.row_count) <> 0`.execute(ex).then((res) => toLeafSums(res.rows)),
+            packedRows(ex, sql`
+              select month, ${c} amount_minor as amount, inflow_minor as inflow, row_count as n from report_ledger_category_months
+               where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and not is_transfer
+              ${foreign.length ? sql`union all
+              select month, ${c} -amount_minor, -inflow_minor, -row_count from report_category_months
+               where ledger_id = ${ledgerId} and month between ${mFrom} and ${mTo} and not is_transfer and account_id in (${sql.join(foreign)})` : sql``}`,
+              sumCols(opts.category)).then(toLeafSums),
           );
         } else {
           jobs.push(
-            sql<Record<string, unknown>>`
+            packedRows(ex, sql`
               select r.month ${cat}, sum(r.amount_minor)::bigint as amount, sum(r.inflow_minor)::bigint as inflow, sum(r.row_count)::bigint as n
                 from report_category_months r
                where r.ledger_id = ${ledgerId} and r.month between ${mFrom} and ${mTo}
                  and not r.is_transfer and ${inAccounts('r.account_id', only)} and ${keyCondition(f, accounts, 'r.account_id', 'r.is_transfer') ?? none}
-               group by r.month ${cat}`.execute(ex).then((res) => toLeafSums(res.rows)),
+               group by r.month ${cat}`, sumCols(opts.category)).then(toLeafSums),
           );
         }
       }
