@@ -40,7 +40,13 @@ export const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\
 export async function listTransactions(ex: Executor, ledgerId: string, f: TxFilter, after: { d: string; id: string } | undefined, limit: number) {
   const uncategorized = f.categoryId === 'uncategorized';
   const category = f.categoryId && !uncategorized ? f.categoryId : undefined;
-  return base(ex, ledgerId)
+  // The page is chosen from the transactions alone, then named: joined to accounts, payees
+  // and categories only for its rows. (Joined first, the planner sometimes rescanned the
+  // whole category table for every row it tested.)
+  const page = ex
+    .selectFrom('transactions as t')
+    .select(txColumns)
+    .where('t.ledger_id', '=', ledgerId)
     .$if(uncategorized, (q) => q.where('t.category_id', 'is', null).where('t.is_split', '=', false).where('t.transfer_peer_id', 'is', null))
     .$if(category !== undefined, (q) => q.where('t.category_id', '=', category!))
     // Without a category filter the list is top-level rows; split parts appear under their parent.
@@ -59,7 +65,15 @@ export async function listTransactions(ex: Executor, ledgerId: string, f: TxFilt
     )
     .orderBy('t.posted_on', 'desc')
     .orderBy('t.id', 'desc')
-    .limit(limit)
+    .limit(limit);
+  return ex
+    .selectFrom(page.as('t'))
+    .innerJoin('accounts as a', 'a.id', 't.account_id')
+    .leftJoin('payees as p', 'p.id', 't.payee_id')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .select([...txColumns, 'a.currency', 'p.name as payee_name', 'c.name as category_name'])
+    .orderBy('t.posted_on', 'desc')
+    .orderBy('t.id', 'desc')
     .execute();
 }
 
