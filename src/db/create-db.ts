@@ -60,6 +60,10 @@ export async function createDb(opts: DbOptions): Promise<Db> {
       types: pgTypes(),
       application_name: opts.applicationName ?? 'finhub',
       ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+      // No JIT: finhub's queries are short, but a LIMIT over a filtered index walk can carry a
+      // plan cost in the hundreds of thousands, and above 500,000 PostgreSQL then spends
+      // 300+ ms compiling it with LLVM for a query that runs in a few milliseconds.
+      options: '-c jit=off',
       connectionTimeoutMillis: 10_000,
     });
     // An idle client losing its server must not crash the process; the pool drops it.

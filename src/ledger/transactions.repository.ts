@@ -40,9 +40,8 @@ export const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\
 export async function listTransactions(ex: Executor, ledgerId: string, f: TxFilter, after: { d: string; id: string } | undefined, limit: number) {
   const uncategorized = f.categoryId === 'uncategorized';
   const category = f.categoryId && !uncategorized ? f.categoryId : undefined;
-  // The page is chosen from the transactions alone, then named: joined to accounts, payees
-  // and categories only for its rows. (Joined first, the planner sometimes rescanned the
-  // whole category table for every row it tested.)
+  // The page is chosen from the transactions alone, then named: its rows only get their
+  // account's currency and their payee and category names.
   const page = ex
     .selectFrom('transactions as t')
     .select(txColumns)
@@ -66,12 +65,16 @@ export async function listTransactions(ex: Executor, ledgerId: string, f: TxFilt
     .orderBy('t.posted_on', 'desc')
     .orderBy('t.id', 'desc')
     .limit(limit);
+  // One primary-key lookup per row of the page for each name (as joins, the planner liked to
+  // rescan whole small tables for every row instead).
   return ex
     .selectFrom(page.as('t'))
-    .innerJoin('accounts as a', 'a.id', 't.account_id')
-    .leftJoin('payees as p', 'p.id', 't.payee_id')
-    .leftJoin('categories as c', 'c.id', 't.category_id')
-    .select([...txColumns, 'a.currency', 'p.name as payee_name', 'c.name as category_name'])
+    .select([
+      ...txColumns,
+      sql<string>`(select a.currency from accounts a where a.id = t.account_id)`.as('currency'),
+      sql<string | null>`(select p.name from payees p where p.id = t.payee_id)`.as('payee_name'),
+      sql<string | null>`(select c.name from categories c where c.id = t.category_id)`.as('category_name'),
+    ])
     .orderBy('t.posted_on', 'desc')
     .orderBy('t.id', 'desc')
     .execute();
