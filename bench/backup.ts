@@ -18,7 +18,7 @@ import { migrateUp } from '../src/db/migrator.ts';
 import { createAuthService } from '../src/auth/auth.service.ts';
 import type { BackupChildJob, BackupChildResult } from './backup-child.ts';
 import { loadData, type LedgerSpec } from './load.ts';
-import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
+import { createScratchDatabase, createScratchDataDir, type Cleanup } from './pg-scratch.ts';
 
 const BENCH_DIR = new URL('.', import.meta.url).pathname;
 const REPO = join(BENCH_DIR, '..');
@@ -103,16 +103,7 @@ async function newDatabase(engine: Engine, label: string, opts: BackupBenchOptio
     const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_bk_${label}_${stamp()}`, opts.keep, cleanups, log);
     return { url };
   }
-  const dir = mkdtempSync(join(os.tmpdir(), `finhub-bench-bk-${label}-`));
-  log(`PGlite data directory ${dir}`);
-  cleanups.push({
-    label: `remove ${dir}`,
-    fn: async () => {
-      if (opts.keep) return log(`kept PGlite data directory: ${dir}`);
-      rmSync(dir, { recursive: true, force: true });
-      log(`removed ${dir}`);
-    },
-  });
+  const dir = createScratchDataDir(`finhub-bench-bk-${label}-`, opts.keep, cleanups, log);
   return { dir };
 }
 

@@ -6,7 +6,7 @@
 // (bench/import-child.ts) so its peak RSS is measured alone. The parser's own
 // share is measured separately (parse-only child). See bench/README.md.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ import { ACCOUNTS } from './fixtures.ts';
 import { generateCsv, generateOfx } from './import-files.ts';
 import type { ChildJob, ChildResult } from './import-child.ts';
 import { loadData, type LedgerSpec } from './load.ts';
-import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
+import { createScratchDatabase, createScratchDataDir, type Cleanup } from './pg-scratch.ts';
 
 const BENCH_DIR = new URL('.', import.meta.url).pathname;
 const REPO = join(BENCH_DIR, '..');
@@ -129,16 +129,7 @@ async function openDb(engine: Engine, opts: ImportBenchOptions, cleanups: Cleanu
     const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_imp_${stamp()}`, opts.keep, cleanups, log);
     return { db: await createDb({ databaseUrl: url, poolSize: 10, statementTimeoutMs: 0, applicationName: 'finhub-bench' }), url };
   }
-  const dir = mkdtempSync(join(os.tmpdir(), 'finhub-bench-imp-'));
-  log(`PGlite data directory ${dir}`);
-  cleanups.push({
-    label: `remove ${dir}`,
-    fn: async () => {
-      if (opts.keep) return log(`kept PGlite data directory: ${dir}`);
-      rmSync(dir, { recursive: true, force: true });
-      log(`removed ${dir}`);
-    },
-  });
+  const dir = createScratchDataDir('finhub-bench-imp-', opts.keep, cleanups, log);
   return { db: await createDb({ dataDir: dir }), dir };
 }
 

@@ -1,5 +1,9 @@
-// The throwaway PostgreSQL database every bench group runs in: created on the
-// admin server, dropped by the group's cleanups unless --keep.
+// The throwaway database every bench group runs in: a PostgreSQL database created
+// on the admin server, or a PGlite data directory; removed by the group's
+// cleanups unless --keep.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 
 export type Cleanup = { label: string; fn: () => Promise<void> };
@@ -30,4 +34,19 @@ export async function createScratchDatabase(adminUrl: string, name: string, keep
     },
   });
   return u.toString();
+}
+
+/** Creates a PGlite data directory under the system temp directory and registers its removal (unless keep). */
+export function createScratchDataDir(prefix: string, keep: boolean, cleanups: Cleanup[], log: (m: string) => void): string {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  log(`PGlite data directory ${dir}`);
+  cleanups.push({
+    label: `remove ${dir}`,
+    fn: async () => {
+      if (keep) return log(`kept PGlite data directory: ${dir}`);
+      rmSync(dir, { recursive: true, force: true });
+      log(`removed ${dir}`);
+    },
+  });
+  return dir;
 }

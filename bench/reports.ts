@@ -13,7 +13,7 @@
 // converted to another currency row by row. Plus the write side: what the
 // rollup triggers add to a 50,000-row INSERT (with and without them, rolled
 // back). Target: p95 <= 50 ms on PostgreSQL, PGlite within 2x (100 ms).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -28,7 +28,7 @@ import { createLogger } from '../src/ops/logs/logger.ts';
 import { BenchClient } from './client.ts';
 import { loadData, type LedgerSpec } from './load.ts';
 import { prng, summarize, type Stats } from './stats.ts';
-import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
+import { createScratchDatabase, createScratchDataDir, type Cleanup } from './pg-scratch.ts';
 
 const RESULTS_DIR = join(new URL('.', import.meta.url).pathname, 'results');
 export const REPORTS_TARGET_MS: Record<Engine, number> = { postgres: 50, pglite: 100 };
@@ -89,16 +89,7 @@ async function openDb(engine: Engine, opts: ReportsBenchOptions, cleanups: Clean
     const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_rep_${stamp()}`, opts.keep, cleanups, log);
     return createDb({ databaseUrl: url, poolSize: 10, statementTimeoutMs: 0, applicationName: 'finhub-bench' });
   }
-  const dir = mkdtempSync(join(os.tmpdir(), 'finhub-bench-rep-'));
-  log(`PGlite data directory ${dir}`);
-  cleanups.push({
-    label: `remove ${dir}`,
-    fn: async () => {
-      if (opts.keep) return log(`kept PGlite data directory: ${dir}`);
-      rmSync(dir, { recursive: true, force: true });
-      log(`removed ${dir}`);
-    },
-  });
+  const dir = createScratchDataDir('finhub-bench-rep-', opts.keep, cleanups, log);
   return createDb({ dataDir: dir });
 }
 

@@ -8,7 +8,7 @@
 //            then the dry run, apply again (nothing left to change), and apply
 //            after a tenth of the rows lost their category again.
 // Target: >= 50,000 rows/s on PostgreSQL. See bench/README.md.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +27,7 @@ import type { ActionInput } from '../src/rules/validate.ts';
 import { CATEGORY_NAMES, COMMON_NOTES, payeeFixtures } from './fixtures.ts';
 import { loadData, type LedgerSpec } from './load.ts';
 import { prng } from './stats.ts';
-import { createScratchDatabase, type Cleanup } from './pg-scratch.ts';
+import { createScratchDatabase, createScratchDataDir, type Cleanup } from './pg-scratch.ts';
 
 const RESULTS_DIR = join(new URL('.', import.meta.url).pathname, 'results');
 export const RULES_TARGET_ROWS_PER_SECOND = 50_000;
@@ -72,8 +72,7 @@ async function openDatabase(engine: Engine, opts: RulesBenchOptions, cleanups: C
     const url = await createScratchDatabase(opts.adminUrl, `finhub_bench_rules_${stamp()}`, opts.keep, cleanups, log);
     return createDb({ databaseUrl: url, poolSize: 4, applicationName: 'finhub-bench' });
   }
-  const dir = mkdtempSync(join(os.tmpdir(), 'finhub-bench-rules-'));
-  cleanups.push({ label: `remove ${dir}`, fn: async () => (opts.keep ? log(`kept PGlite data directory: ${dir}`) : rmSync(dir, { recursive: true, force: true })) });
+  const dir = createScratchDataDir('finhub-bench-rules-', opts.keep, cleanups, log);
   return createDb({ dataDir: dir });
 }
 
