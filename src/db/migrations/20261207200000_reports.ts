@@ -34,30 +34,31 @@ const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
 export const MONTH = `date_trunc('month', t.posted_on::timestamp)::date`;
 
 // Each source is (key..., amount, inflow, row_count) rows of one transition table, signed.
-export const CATEGORY_ROWS = (table: string, sign: '' | '-') => `
+const CATEGORY_ROWS = (table: string, sign: '' | '-') => `
   select t.ledger_id, ${MONTH} as month, t.account_id, t.category_id, t.transfer_peer_id is not null as is_transfer,
          ${sign}t.amount_minor as amount_minor, ${sign}greatest(t.amount_minor, 0) as inflow_minor, ${sign}1 as row_count
     from ${table} t
    where t.parent_id is not null or not t.is_split`;
-export const ACCOUNT_ROWS = (table: string, sign: '' | '-') => `
+const ACCOUNT_ROWS = (table: string, sign: '' | '-') => `
   select t.ledger_id, ${MONTH} as month, t.account_id, t.transfer_peer_id is not null as is_transfer,
          ${sign}t.amount_minor as amount_minor, ${sign}greatest(t.amount_minor, 0) as inflow_minor, ${sign}1 as row_count
     from ${table} t where t.parent_id is null`;
-export const PAYEE_ROWS = (table: string, sign: '' | '-') => `
+const PAYEE_ROWS = (table: string, sign: '' | '-') => `
   select t.ledger_id, ${MONTH} as month, t.payee_id, t.account_id,
          ${sign}t.amount_minor as amount_minor, ${sign}greatest(t.amount_minor, 0) as inflow_minor, ${sign}1 as row_count
     from ${table} t
    where t.parent_id is null and t.transfer_peer_id is null`;
 
-const TABLES = {
+export const TABLES = {
   report_category_months: { keys: ['ledger_id', 'month', 'account_id', 'category_id', 'is_transfer'], rows: CATEGORY_ROWS },
   report_account_months: { keys: ['ledger_id', 'month', 'account_id', 'is_transfer'], rows: ACCOUNT_ROWS },
   report_payee_months: { keys: ['ledger_id', 'month', 'payee_id', 'account_id'], rows: PAYEE_ROWS },
 } as const;
 type Table = keyof typeof TABLES;
 
-function upsert(table: Table, source: string): string {
-  const k = TABLES[table].keys.join(', ');
+/** One upsert that adds the signed sums of `source`, grouped by `keys`, into rollup `table`. */
+export function upsertSql(table: string, keys: readonly string[], source: string): string {
+  const k = keys.join(', ');
   return `
   insert into ${table} as r (${k}, amount_minor, inflow_minor, row_count)
   select ${k}, sum(amount_minor)::bigint, sum(inflow_minor)::bigint, sum(row_count)::bigint
@@ -69,6 +70,8 @@ function upsert(table: Table, source: string): string {
          inflow_minor = r.inflow_minor + excluded.inflow_minor,
          row_count = r.row_count + excluded.row_count;`;
 }
+
+const upsert = (table: Table, source: string) => upsertSql(table, TABLES[table].keys, source);
 
 const all = (f: (t: Table) => string) => (Object.keys(TABLES) as Table[]).map(f).join('\n');
 const INSERT = all((t) => upsert(t, TABLES[t].rows('new_rows', '')));

@@ -12,7 +12,7 @@
 // Kept like the others, by the same three statement triggers, whose functions
 // are replaced here to write five tables instead of three.
 import { sql, type Kysely } from 'kysely';
-import { ACCOUNT_ROWS, CATEGORY_ROWS, MONTH, PAYEE_ROWS } from './20261207200000_reports.ts';
+import { MONTH, TABLES, upsertSql as upsert } from './20261207200000_reports.ts';
 
 type Rows = (table: string, sign: '' | '-') => string;
 
@@ -27,33 +27,15 @@ const LEDGER_PAYEE_ROWS: Rows = (table, sign) => `
     from ${table} t
    where t.parent_id is null and t.transfer_peer_id is null`;
 
-const OLD: Record<string, { keys: string[]; rows: Rows }> = {
-  report_category_months: { keys: ['ledger_id', 'month', 'account_id', 'category_id', 'is_transfer'], rows: CATEGORY_ROWS },
-  report_account_months: { keys: ['ledger_id', 'month', 'account_id', 'is_transfer'], rows: ACCOUNT_ROWS },
-  report_payee_months: { keys: ['ledger_id', 'month', 'payee_id', 'account_id'], rows: PAYEE_ROWS },
-};
-const NEW: Record<string, { keys: string[]; rows: Rows }> = {
+const OLD: Record<string, { keys: readonly string[]; rows: Rows }> = TABLES;
+const NEW: Record<string, { keys: readonly string[]; rows: Rows }> = {
   report_ledger_category_months: { keys: ['ledger_id', 'month', 'category_id', 'is_transfer'], rows: LEDGER_CATEGORY_ROWS },
   report_ledger_payee_months: { keys: ['ledger_id', 'month', 'payee_id'], rows: LEDGER_PAYEE_ROWS },
 };
 
-function upsert(table: string, keys: string[], source: string): string {
-  const k = keys.join(', ');
-  return `
-  insert into ${table} as r (${k}, amount_minor, inflow_minor, row_count)
-  select ${k}, sum(amount_minor)::bigint, sum(inflow_minor)::bigint, sum(row_count)::bigint
-    from (${source}) d
-   group by ${k}
-  having sum(row_count) <> 0 or sum(amount_minor) <> 0 or sum(inflow_minor) <> 0
-  on conflict (${k}) do update
-     set amount_minor = r.amount_minor + excluded.amount_minor,
-         inflow_minor = r.inflow_minor + excluded.inflow_minor,
-         row_count = r.row_count + excluded.row_count;`;
-}
-
 /** The three trigger functions over a set of rollup tables. */
-function functions(tables: Record<string, { keys: string[]; rows: Rows }>): string {
-  const each = (f: (name: string, t: { keys: string[]; rows: Rows }) => string) => Object.entries(tables).map(([n, t]) => f(n, t)).join('\n');
+function functions(tables: Record<string, { keys: readonly string[]; rows: Rows }>): string {
+  const each = (f: (name: string, t: { keys: readonly string[]; rows: Rows }) => string) => Object.entries(tables).map(([n, t]) => f(n, t)).join('\n');
   const prune = each((n) => `
   delete from ${n} r using (select distinct ledger_id, ${MONTH} as month from old_rows t) o
    where r.ledger_id = o.ledger_id and r.month = o.month and r.row_count = 0;`);
